@@ -1,0 +1,191 @@
+"""The `billing` command line: a thin shell over the commands. Collect inputs, call, show, apply.
+
+Exit status: 0 fine, 1 the workbook has error findings, 2 the file cannot be read at all (or a bad
+argument), 3 the workbook could not be written safely (nothing was changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from billing_addin import commands
+from billing_addin.findings import ERROR, Finding
+from billing_addin.reader import UnreadableWorkbook, check_readable, read_book
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_NOT_WRITTEN = 0, 1, 2, 3
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from e
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="billing", description="Billing workbook add-in: validate, compute, write letters.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check a billing workbook and point at every wrong cell")
+    v.add_argument("book", type=Path, help="the workbook (.xlsx or .xlsm)")
+    v.add_argument("--as-of", type=iso_date, help="date to check against (default: Settings, else today)")
+    v.add_argument("--json", action="store_true", help="print only a JSON array of findings")
+    v.add_argument("--write", action="store_true", help="also write the Findings and Audit sheets into the book")
+    v.set_defaults(func=cmd_validate)
+
+    n = sub.add_parser("new", help="write an empty billing workbook from the template")
+    n.add_argument("path", type=Path)
+    n.set_defaults(func=cmd_new)
+
+    d = sub.add_parser("demo", help="build a demo workbook, validate it and show what the add-in does")
+    d.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo files")
+    d.add_argument("--as-of", type=iso_date, help="the demo's as-of date (default: today)")
+    d.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("schema", help="print the workbook reference (sheets, columns, aliases) as Markdown")
+    s.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UnreadableWorkbook as e:
+        err.print(f"billing: {e}", markup=False)
+        return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        err.print("billing: stopped; nothing was half-written.", markup=False)
+        return 130
+
+
+def load(path: Path, for_write: bool = True):
+    """Read a book, and (when it will be written) the stamp of the file as read, so that the write
+    can tell if someone changed the file in between."""
+    stamp = None
+    if for_write:
+        from billing_addin.xlsx_writer import FileStamp
+
+        check_readable(path)
+        stamp = FileStamp.of(path)
+    return read_book(path), stamp
+
+
+def write_patch(path: Path, result: commands.Result, book, stamp) -> bool:
+    """Apply a command's patch to the file; on refusal say why on stderr and return False."""
+    from billing_addin.xlsx_writer import WriteRefused, apply_patch
+
+    try:
+        report = apply_patch(path, result.patch, expected=stamp, backups=int(book.settings.get("Backups To Keep", 5)))
+    except WriteRefused as e:
+        err.print(f"billing: not written: {e}", markup=False)
+        return False
+    err.print(f"Wrote {', '.join(report.sheets_written)} into {path.name}"
+              + (f" (backup: {report.backup})" if report.backup else ""), markup=False)
+    return True
+
+
+def audit_user(book) -> str | None:
+    return getpass.getuser() if book.settings.get("Record User Name") == "Yes" else None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    book, stamp = load(args.book, for_write=args.write)
+    as_of = commands.resolve_as_of(book, args.as_of)
+    result = commands.validate(book, as_of, user=audit_user(book))
+    if args.json:
+        print(json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=1))
+    else:
+        show_findings(result.findings, args.book.name, as_of)
+    if args.write and not write_patch(args.book, result, book, stamp):
+        return EXIT_NOT_WRITTEN
+    return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def show_findings(findings: list[Finding], name: str, as_of: dt.date) -> None:
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = len(findings) - errors
+    out.print(f"[bold]{name}[/bold] checked as of {as_of}: "
+              f"[red]{errors} error(s)[/red], [yellow]{warnings} warning(s)[/yellow]")
+    by_sheet: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_sheet.setdefault(f.sheet or "(workbook)", []).append(f)
+    for sheet, items in by_sheet.items():
+        t = Table(title=f"{sheet} ({len(items)})", title_justify="left", show_lines=False, expand=False)
+        t.add_column("Cell", no_wrap=True)
+        t.add_column("", no_wrap=True)
+        t.add_column("Problem")
+        t.add_column("Fix")
+        for f in items:
+            mark = "[red]error[/red]" if f.severity == ERROR else "[yellow]warning[/yellow]"
+            t.add_row(f.cell or "-", mark, _plain(f.message), _plain(f.hint))
+        out.print(t)
+    if not findings:
+        out.print("[green]No problems found.[/green]")
+
+
+def _plain(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from billing_addin.template import build_template
+
+    if args.path.exists():
+        err.print(f"billing: {args.path} already exists; choose another name (nothing was changed).", markup=False)
+        return EXIT_UNREADABLE
+    if args.path.suffix.lower() not in (".xlsx", ".xlsm"):
+        err.print("billing: the new workbook's name must end in .xlsx", markup=False)
+        return EXIT_UNREADABLE
+    build_template(args.path)
+    out.print(f"Wrote a new billing workbook: {args.path}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from billing_addin.demo import build_demo_book
+
+    as_of = args.as_of or dt.date.today()
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "demo-billing.xlsx"
+    if path.exists():
+        path.unlink()  # the demo's own file, rebuilt each run
+    data = build_demo_book(path, as_of)
+    out.print(f"[bold]1. Built a demo workbook[/bold]: {path.resolve()}")
+    out.print(f"   {len(data.rows['Customers'])} customers, {len(data.rows['Invoices'])} invoices, "
+              f"{len(data.rows['Payments'])} payments; planted mistakes:")
+    for m in data.mistakes:
+        out.print(f"   - {m}", markup=False)
+    out.print("[bold]2. Validated it[/bold] (billing validate):")
+    book, stamp = load(path)
+    result = commands.validate(book, as_of)
+    show_findings(result.findings, path.name, as_of)
+    if write_patch(path, result, book, stamp):
+        out.print(f"[bold]3. Wrote the Findings and Audit sheets[/bold] into {path.resolve()}")
+    out.print(f"\nOpen {path.resolve()} in Excel or LibreOffice; the Findings sheet links to each cell.")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from billing_addin.reference import workbook_reference
+
+    print(workbook_reference())
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""Reading a billing workbook (.xlsx, .xlsm) from disk with python-calamine into a `Book`.
+
+Sheets are found by name, case-insensitively; data may sit in an Excel Table or on a plain range
+anywhere on the sheet. Headers are matched through the schema's aliases. Every data row keeps the
+Excel row number the user sees, every column its letter.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import python_calamine as pc
+
+from billing_addin.book import Book, CellProblem, Settings, SheetData, column_letter
+from billing_addin.schema import (
+    INPUT_SHEETS,
+    OWNED_SHEETS,
+    SETTINGS_SHEET,
+    Field,
+    SheetSpec,
+    normalize_header,
+    setting_spec,
+)
+from billing_addin.values import convert_column, is_blank, show_full
+
+HEADER_SCAN_ROWS = 30
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class UnreadableWorkbook(Exception):
+    """The file cannot be read at all; the message is one line for the user."""
+
+
+def check_readable(path: Path) -> None:
+    """Raise UnreadableWorkbook with a plain reason when `path` is not a workbook we can open."""
+    if not path.exists():
+        raise UnreadableWorkbook(f"{path}: no such file. Check the path and try again.")
+    if path.is_dir():
+        raise UnreadableWorkbook(f"{path} is a folder, not a workbook.")
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head == OLE_MAGIC:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise UnreadableWorkbook(
+                f"{path.name} is password-protected (encrypted). Remove the password in Excel "
+                "(File > Info > Protect Workbook) and try again."
+            )
+        raise UnreadableWorkbook(f"{path.name} is an old .xls workbook. Save it as .xlsx in Excel and try again.")
+    if not head.startswith(b"PK"):
+        raise UnreadableWorkbook(f"{path.name} is not an Excel workbook (.xlsx or .xlsm).")
+    if not zipfile.is_zipfile(path):
+        raise UnreadableWorkbook(f"{path.name} is damaged (not a complete .xlsx file). Restore it from a backup.")
+
+
+def open_workbook(path: Path) -> pc.CalamineWorkbook:
+    check_readable(path)
+    try:
+        return pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception as e:  # calamine raises several types for damaged files
+        try:
+            return pc.CalamineWorkbook.from_path(str(path))
+        except Exception:
+            pass
+        raise UnreadableWorkbook(f"{path.name} is damaged and cannot be read ({type(e).__name__}).") from e
+
+
+def read_book(path: str | Path) -> Book:
+    """Read every sheet the schema knows from a workbook file. Raises UnreadableWorkbook only when
+    the file cannot be opened at all; everything wrong inside it becomes findings later."""
+    path = Path(path)
+    wb = open_workbook(path)
+    try:
+        titles = list(wb.sheet_names)
+        by_key = {normalize_header(t): t for t in reversed(titles)}
+        tables = _tables_by_sheet(wb)
+        sheets: dict[str, SheetData | None] = {}
+        for spec in INPUT_SHEETS:
+            title = _find_title(spec.name, spec.aliases, by_key)
+            sheets[spec.name] = None if title is None else _read_sheet(wb, spec, title, tables.get(title, []))
+        settings_title = _find_title(SETTINGS_SHEET, (), by_key)
+        settings = read_settings(_sheet_rows(wb, settings_title)) if settings_title else Settings.defaults()
+        settings.sheet_title = settings_title
+        owned = {}
+        for name in OWNED_SHEETS:
+            t = _find_title(name, (), by_key)
+            if t is not None:
+                owned[name] = _sheet_rows(wb, t)[1]
+    except UnreadableWorkbook:
+        raise
+    except Exception as e:
+        raise UnreadableWorkbook(f"{path.name} is damaged and cannot be read ({type(e).__name__}: {e}).") from e
+    finally:
+        wb.close()
+    return Book(sheet_titles=titles, sheets=sheets, settings=settings, owned_rows=owned, source=path.name)
+
+
+def _find_title(name: str, aliases: Sequence[str], by_key: dict[str, str]) -> str | None:
+    for candidate in (name, *aliases):
+        t = by_key.get(normalize_header(candidate))
+        if t is not None:
+            return t
+    return None
+
+
+def _tables_by_sheet(wb: pc.CalamineWorkbook) -> dict[str, list]:
+    out: dict[str, list] = {}
+    try:
+        names = wb.table_names
+    except Exception:  # tables were not loadable; plain ranges still work
+        return out
+    for n in names:
+        try:
+            t = wb.get_table_by_name(n)
+        except Exception:
+            continue
+        out.setdefault(t.sheet, []).append(t)
+    return out
+
+
+def _sheet_rows(wb: pc.CalamineWorkbook, title: str) -> tuple[tuple[int, int], list[list[object]]]:
+    """(0-based row, col of the first cell returned), and the rows of the sheet's used range."""
+    sheet = wb.get_sheet_by_name(title)
+    return sheet.start or (0, 0), sheet.to_python()
+
+
+def match_headers(spec: SheetSpec, headers: Sequence[object]) -> dict[str, int]:
+    """Field name -> position in `headers`. Canonical names win over aliases; each column serves one field."""
+    keys = [normalize_header(h) for h in headers]
+    found: dict[str, int] = {}
+    used: set[int] = set()
+    for pass_aliases in (False, True):
+        for f in spec.fields:
+            if f.name in found:
+                continue
+            names = f.aliases if pass_aliases else (f.name,)
+            wanted = {normalize_header(n) for n in names}
+            for i, k in enumerate(keys):
+                if i not in used and k and k in wanted:
+                    found[f.name] = i
+                    used.add(i)
+                    break
+    return found
+
+
+def _read_sheet(wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: list) -> SheetData:
+    # Prefer an Excel Table on this sheet whose header matches the schema best.
+    best = None
+    for t in tables:
+        score = len(match_headers(spec, t.columns))
+        if score and (best is None or score > best[0]):
+            best = (score, t)
+    if best is not None:
+        t = best[1]
+        header_row0, col0 = t.start[0] - 1, t.start[1]
+        headers, rows, table_name = list(t.columns), t.to_python(), t.name
+    else:
+        (row0, col0), all_rows = _sheet_rows(wb, title)
+        at, score = 0, -1
+        for i, r in enumerate(all_rows[:HEADER_SCAN_ROWS]):
+            s = len(match_headers(spec, r))
+            if s > score:
+                at, score = i, s
+        header_row0 = row0 + at
+        headers = all_rows[at] if all_rows else []
+        rows, table_name = all_rows[at + 1 :], None
+    return _build_sheet(spec, title, header_row0, col0, headers, rows, table_name)
+
+
+def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> SheetData:
+    positions = match_headers(spec, headers)
+    width = len(headers)
+    first_row = header_row0 + 2  # Excel row number of the first data row
+    keep = [i for i, r in enumerate(rows) if r.count("") + r.count(None) < len(r)]
+    if len(keep) != len(rows):
+        rows = [rows[i] for i in keep]
+    row_numbers = [first_row + i for i in keep]
+    columns = list(zip(*rows)) if rows else [()] * width
+    data: dict[str, list] = {}
+    problems: list[CellProblem] = []
+    for f in spec.fields:
+        if f.name not in positions:
+            continue
+        raw = columns[positions[f.name]] if positions[f.name] < len(columns) else ()
+        typed, bad = convert_column(f, raw)
+        data[f.name] = typed
+        for pos, code, msg, hint in bad:
+            problems.append(CellProblem(f.name, row_numbers[pos], code, msg, hint))
+    frame = pd.DataFrame(data, index=pd.Index(row_numbers, name="row"), dtype=object)
+    letters = {name: column_letter(col0 + i) for name, i in positions.items()}
+    header_text = {name: show_full(headers[i]) for name, i in positions.items()}
+    known = set(positions.values())
+    extras = [show_full(h) for i, h in enumerate(headers) if i not in known and not is_blank(h)]
+    return SheetData(
+        spec=spec,
+        title=title,
+        header_row=header_row0 + 1,
+        letters=letters,
+        frame=frame,
+        problems=problems,
+        missing=[f.name for f in spec.fields if f.name not in positions],
+        headers=header_text,
+        extra_headers=extras,
+        in_table=table_name,
+    )
+
+
+def read_settings(sheet: tuple[tuple[int, int], list[list[object]]]) -> Settings:
+    """Settings from a Setting / Value sheet: names in the first column of the table, values beside them."""
+    (row0, col0), rows = sheet
+    name_col, value_col, start = 0, 1, 0
+    for i, r in enumerate(rows[:HEADER_SCAN_ROWS]):
+        keys = [normalize_header(v) for v in r]
+        if "setting" in keys and "value" in keys:
+            name_col, value_col, start = keys.index("setting"), keys.index("value"), i + 1
+            break
+    settings = Settings.defaults()
+    for i, r in enumerate(rows[start:], start=start):
+        if name_col >= len(r) or is_blank(r[name_col]):
+            continue
+        spec = setting_spec(str(r[name_col]))
+        if spec is None:
+            continue  # unknown settings are the user's own notes; later issues may know them
+        cell = f"{column_letter(col0 + value_col)}{row0 + i + 1}"
+        settings.cells[spec.name] = cell
+        raw = r[value_col] if value_col < len(r) else None
+        if is_blank(raw):
+            continue
+        typed, bad = convert_column(Field(spec.name, spec.kind, spec.description, choices=spec.choices), [raw])
+        if bad:
+            _, code, msg, hint = bad[0]
+            settings.problems.append((spec.name, cell, "setting-invalid", f"{spec.name}: {msg}", hint))
+        elif typed[0] is not None:
+            settings.values[spec.name] = typed[0]
+    return settings
