@@ -9,9 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from billing_addin.schema import SETTINGS, SheetSpec, SettingSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def column_letter(index: int) -> str:
@@ -37,13 +41,15 @@ class CellProblem:
 
 @dataclass
 class SheetData:
-    """One input sheet as read: typed frame indexed by Excel row number, plus where each column is."""
+    """One input sheet as read: typed columns (None when blank), the Excel row number of each data row,
+    and where each column is. Plain lists keep the checks fast; `frame` gives a pandas view."""
 
     spec: SheetSpec
     title: str  # the sheet's name as the user spelled it
     header_row: int  # Excel row number of the header row
     letters: dict[str, str]  # field name -> column letter, for the columns found
-    frame: pd.DataFrame  # index: Excel row numbers; columns: field names found (typed, None when blank)
+    rows: list[int]  # Excel row number of each data row (blank rows skipped)
+    columns: dict[str, list]  # field name -> typed values, one per data row
     problems: list[CellProblem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # schema fields with no column (required or not)
     headers: dict[str, str] = field(default_factory=dict)  # field name -> header text as the user wrote it
@@ -56,6 +62,16 @@ class SheetData:
 
     def has(self, field_name: str) -> bool:
         return field_name in self.letters
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The typed columns as a DataFrame indexed by Excel row number (object dtype: exact values)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns, index=pd.Index(self.rows, name="row"), dtype=object)
 
 
 @dataclass
@@ -90,6 +106,7 @@ class Book:
     settings: Settings
     owned_rows: dict[str, list[list[object]]] = field(default_factory=dict)  # e.g. the Audit sheet's rows
     source: str = ""  # file name for messages (never a customer name)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # indexes shared by checks
 
     def sheet(self, name: str) -> SheetData | None:
         return self.sheets.get(name)

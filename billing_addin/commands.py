@@ -53,7 +53,7 @@ def resolve_as_of(book: Book, given: dt.date | None, today: dt.date | None = Non
 
 
 def rows_read(book: Book) -> int:
-    return sum(len(sd.frame) for sd in book.sheets.values() if sd is not None)
+    return sum(len(sd) for sd in book.sheets.values() if sd is not None)
 
 
 def validate(book: Book, as_of: dt.date, *, now: dt.datetime | None = None, user: str | None = None) -> Result:

@@ -11,7 +11,6 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import python_calamine as pc
 
 from billing_addin.book import Book, CellProblem, Settings, SheetData, column_letter
@@ -173,7 +172,7 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
     positions = match_headers(spec, headers)
     width = len(headers)
     first_row = header_row0 + 2  # Excel row number of the first data row
-    keep = [i for i, r in enumerate(rows) if r.count("") + r.count(None) < len(r)]
+    keep = [i for i, r in enumerate(rows) if r.count("") < len(r)]  # calamine gives '' for empty cells
     if len(keep) != len(rows):
         rows = [rows[i] for i in keep]
     row_numbers = [first_row + i for i in keep]
@@ -188,7 +187,6 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
         data[f.name] = typed
         for pos, code, msg, hint in bad:
             problems.append(CellProblem(f.name, row_numbers[pos], code, msg, hint))
-    frame = pd.DataFrame(data, index=pd.Index(row_numbers, name="row"), dtype=object)
     letters = {name: column_letter(col0 + i) for name, i in positions.items()}
     header_text = {name: show_full(headers[i]) for name, i in positions.items()}
     known = set(positions.values())
@@ -198,7 +196,8 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
         title=title,
         header_row=header_row0 + 1,
         letters=letters,
-        frame=frame,
+        rows=row_numbers,
+        columns=data,
         problems=problems,
         missing=[f.name for f in spec.fields if f.name not in positions],
         headers=header_text,

@@ -94,52 +94,62 @@ def parse_money_text(s: str) -> int | None:
     return -cents if negative else cents
 
 
+_SLOW = object()  # marks a cell the fast path could not decide
+
+
+def _slow_positions(out: list) -> list[int]:
+    return [i for i, v in enumerate(out) if v is _SLOW]
+
+
 def convert_money(values: Sequence[object]) -> tuple[list[int | None], list[Problem]]:
     """Cents for a column. Plain numbers take a vectorised path; 2.675 still rounds to 2.68 (Excel's ROUND)."""
-    out: list[int | None] = [None] * len(values)
+    n = len(values)
+    x = np.fromiter((v if type(v) is float else np.nan for v in values), dtype=np.float64, count=n)
+    scaled = x * 100
+    cents = np.rint(scaled)
+    # Exact when the typed number had at most two decimals; anything else goes through Decimal.
+    ok = (np.abs(scaled - cents) < 1e-6) & (np.abs(scaled) < 1e15)
+    cents_list = np.where(ok, cents, 0).astype(np.int64).tolist()
+    out: list = [c if k else (None if v == "" or v is None else _SLOW)
+                 for c, k, v in zip(cents_list, ok.tolist(), values)]
     problems: list[Problem] = []
-    nums_at = [i for i, v in enumerate(values) if type(v) is float or type(v) is int]
-    if nums_at:
-        x = np.fromiter((values[i] for i in nums_at), dtype=np.float64, count=len(nums_at))
-        scaled = x * 100
-        cents = np.rint(scaled)
-        # Exact when the typed number had at most two decimals; otherwise round through Decimal.
-        exact = (np.abs(scaled - cents) < 1e-6) & np.isfinite(scaled) & (np.abs(scaled) < 1e15)
-        cents_list = cents.astype(np.int64, copy=False).tolist() if exact.all() else None
-        for k, i in enumerate(nums_at):
-            if cents_list is not None:
-                out[i] = cents_list[k]
-            elif exact[k]:
-                out[i] = int(cents[k])
-            else:
-                try:
-                    out[i] = float_to_cents(x[k])
-                except ValueError:
-                    problems.append((i, "not-money", f"{show(values[i])!r} is not an amount", ""))
-    for i, v in enumerate(values):
-        if out[i] is not None or type(v) is float or type(v) is int or is_blank(v):
-            continue
-        if isinstance(v, str):
-            c = parse_money_text(v)
-            if c is not None:
-                out[i] = c
+    for i in _slow_positions(out):
+        v, c = values[i], None
+        if isinstance(v, float | int) and not isinstance(v, bool):
+            try:
+                c = float_to_cents(v)
+            except ValueError:
+                c = None
+        elif isinstance(v, str):
+            c = None if is_blank(v) else parse_money_text(v)
+            if c is None and is_blank(v):
+                out[i] = None
                 continue
-        problems.append((i, "not-money", f"{show(v)!r} is not an amount",
-                         "Type a number such as 1250.00 (no words such as TBD or n/a)."))
+        out[i] = c
+        if c is None:
+            problems.append((i, "not-money", f"{show(v)!r} is not an amount",
+                             "Type a number such as 1250.00 (no words such as TBD or n/a)."))
     return out, problems
 
 
 def convert_dates(values: Sequence[object]) -> tuple[list[dt.date | None], list[Problem]]:
-    out: list[dt.date | None] = []
+    date = dt.date
+    out: list = [v if type(v) is date else (None if v == "" or v is None else _SLOW) for v in values]
     problems: list[Problem] = []
-    for i, v in enumerate(values):
-        d = parse_date(v)
+    for i in _slow_positions(out):
+        d = parse_date(values[i])
         if isinstance(d, str):
-            problems.append((i, "not-a-date", f"{show(v)!r} {d}",
+            problems.append((i, "not-a-date", f"{show(values[i])!r} {d}",
                              "Type a real date (e.g. 2025-03-31) or format the cell as a date."))
             d = None
-        out.append(d)
+        out[i] = d
     return out, problems
+
+
+def _tidy_text(values: Sequence[object], slow) -> list:
+    """Text cells that need no tidying pass through; the rest go through `slow`."""
+    return [v if type(v) is str and v and not v[0].isspace() and not v[-1].isspace()
+            else (None if v == "" or v is None else slow(v)) for v in values]
 
 
 def to_id(v: object) -> str | None:
@@ -189,22 +199,23 @@ def convert_numbers(values: Sequence[object]) -> tuple[list[Decimal | None], lis
 
 
 def convert_choices(values: Sequence[object], choices: Sequence[str]) -> tuple[list[str | None], list[Problem]]:
+    exact = {c: c for c in choices}
     by_key = {c.casefold(): c for c in choices}
-    out: list[str | None] = []
+    out: list = [exact.get(v, _SLOW) if type(v) is str and v else (None if v == "" or v is None else _SLOW)
+                 for v in values]
     problems: list[Problem] = []
-    for i, v in enumerate(values):
-        c: str | None = None
-        if not is_blank(v):
-            c = by_key.get(str(v).strip().casefold())
-            if c is None:
-                problems.append((i, "bad-choice", f"{show(v)!r} is not one of the allowed values",
-                                 "Pick one of: " + ", ".join(choices) + "."))
-        out.append(c)
+    for i in _slow_positions(out):
+        v = values[i]
+        c = None if is_blank(v) else by_key.get(str(v).strip().casefold())
+        if c is None and not is_blank(v):
+            problems.append((i, "bad-choice", f"{show(v)!r} is not one of the allowed values",
+                             "Pick one of: " + ", ".join(choices) + "."))
+        out[i] = c
     return out, problems
 
 
 def convert_text(values: Sequence[object]) -> list[str | None]:
-    return [None if is_blank(v) else show_full(v) for v in values]
+    return _tidy_text(values, lambda v: None if is_blank(v) else show_full(v))
 
 
 def show_full(v: object) -> str:
@@ -229,7 +240,8 @@ def convert_column(field: Field, values: Sequence[object]) -> tuple[list, list[P
     if k is Kind.CHOICE:
         return convert_choices(values, field.choices)
     if k is Kind.ID:
-        return [to_id(v) for v in values], []
+        return _tidy_text(values, to_id), []
     if k is Kind.CURRENCY:
-        return [None if is_blank(v) else str(v).strip().upper() for v in values], []
+        codes = _tidy_text(values, lambda v: None if is_blank(v) else str(v).strip())
+        return [c if c is None or c.isupper() else c.upper() for c in codes], []
     return convert_text(values), []
