@@ -49,8 +49,11 @@ def run_validate(path: Path) -> tuple[float, float, int]:
     """Seconds, peak RSS (MB) and exit status of `billing validate --json` in its own process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "billing_addin", "validate", str(path), "--as-of", str(AS_OF),
-                           "--json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "billing_addin", "validate", str(path), "--as-of", str(AS_OF), "--json"],
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode == 2:

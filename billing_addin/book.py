@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from billing_addin.schema import SETTINGS, SheetSpec, SettingSpec
+from billing_addin.schema import SETTINGS, SettingSpec, SheetSpec
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -60,9 +60,16 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
         if sd is None:
             make = warning if spec.name in OPTIONAL_SHEETS else error
             cols = ", ".join(f.name for f in spec.fields[:6])
-            out.append(make("missing-sheet", spec.name, "", f"The workbook has no sheet named {spec.name}.",
-                            f"Add a sheet named {spec.name} with the columns {cols}, ... "
-                            "(`billing new` writes a template with every sheet)."))
+            out.append(
+                make(
+                    "missing-sheet",
+                    spec.name,
+                    "",
+                    f"The workbook has no sheet named {spec.name}.",
+                    f"Add a sheet named {spec.name} with the columns {cols}, ... "
+                    "(`billing new` writes a template with every sheet).",
+                )
+            )
             continue
         next_free = _next_free_column(sd)
         for name in sd.missing:
@@ -70,13 +77,26 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
             if not f.required:
                 continue
             also = f" (or one of: {', '.join(f.aliases[:4])})" if f.aliases else ""
-            out.append(error("missing-column", sd.title, f"{next_free}{sd.header_row}",
-                             f"Sheet {sd.title} has no {name} column.",
-                             f"Add a column headed '{name}'{also} in the header row (row {sd.header_row})."))
+            out.append(
+                error(
+                    "missing-column",
+                    sd.title,
+                    f"{next_free}{sd.header_row}",
+                    f"Sheet {sd.title} has no {name} column.",
+                    f"Add a column headed '{name}'{also} in the header row (row {sd.header_row}).",
+                )
+            )
     if book.settings.sheet_title is None:
-        out.append(error("missing-sheet", SETTINGS_SHEET, "", "The workbook has no Settings sheet.",
-                         "Add a sheet named Settings with two columns, Setting and Value, and a row for "
-                         "Company Name (`billing new` writes a template)."))
+        out.append(
+            error(
+                "missing-sheet",
+                SETTINGS_SHEET,
+                "",
+                "The workbook has no Settings sheet.",
+                "Add a sheet named Settings with two columns, Setting and Value, and a row for "
+                "Company Name (`billing new` writes a template).",
+            )
+        )
     return out
 
 
@@ -118,9 +138,15 @@ def check_required(book: Book, as_of: dt.date) -> list[Finding]:
                 continue  # the column is complete (a C-speed scan spares the row loop)
             for row, v in zip(sd.rows, sd.columns[f.name]):
                 if v is None and (f.name, row) not in unreadable:
-                    out.append(error("required", sd.title, sd.cell(f.name, row),
-                                     f"{sd.headers[f.name]} is empty in row {row}.",
-                                     f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}"))
+                    out.append(
+                        error(
+                            "required",
+                            sd.title,
+                            sd.cell(f.name, row),
+                            f"{sd.headers[f.name]} is empty in row {row}.",
+                            f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}",
+                        )
+                    )
     return out
 
 
@@ -133,10 +159,16 @@ def check_amounts(book: Book, as_of: dt.date) -> list[Finding]:
             continue
         for row, cents in values(sd, "Amount"):
             if cents <= 0:
-                out.append(error("amount-not-positive", sd.title, sd.cell("Amount", row),
-                                 f"{what} amount must be more than zero; it is {format_cents(cents)}.",
-                                 "Enter the amount as a positive number. Record credits and refunds on "
-                                 "the Adjustments sheet instead."))
+                out.append(
+                    error(
+                        "amount-not-positive",
+                        sd.title,
+                        sd.cell("Amount", row),
+                        f"{what} amount must be more than zero; it is {format_cents(cents)}.",
+                        "Enter the amount as a positive number. Record credits and refunds on "
+                        "the Adjustments sheet instead.",
+                    )
+                )
     return out
 
 
@@ -154,9 +186,15 @@ def check_duplicate_keys(book: Book, as_of: dt.date) -> list[Finding]:
         for row, key in values(sd, spec.key):
             k = str(key).casefold()
             if k in first:
-                out.append(error(f"duplicate-{_slug(spec.key)}", sd.title, sd.cell(spec.key, row),
-                                 f"{spec.key} {key} is used twice: in row {first[k]} and row {row}.",
-                                 f"Give each row its own {spec.key}, or delete the duplicate row."))
+                out.append(
+                    error(
+                        f"duplicate-{_slug(spec.key)}",
+                        sd.title,
+                        sd.cell(spec.key, row),
+                        f"{spec.key} {key} is used twice: in row {first[k]} and row {row}.",
+                        f"Give each row its own {spec.key}, or delete the duplicate row.",
+                    )
+                )
             else:
                 first[k] = row
     return out
@@ -247,9 +285,15 @@ def check_unknown_customers(book: Book, as_of: dt.date) -> list[Finding]:
             continue
         for row, cid in values(sd, "Customer ID"):
             if cid in unknown:
-                out.append(error("unknown-customer", sd.title, sd.cell("Customer ID", row),
-                                 f"Customer ID {cid} is not on the Customers sheet.",
-                                 "Correct the Customer ID, or add the customer to the Customers sheet."))
+                out.append(
+                    error(
+                        "unknown-customer",
+                        sd.title,
+                        sd.cell("Customer ID", row),
+                        f"Customer ID {cid} is not on the Customers sheet.",
+                        "Correct the Customer ID, or add the customer to the Customers sheet.",
+                    )
+                )
     return out
 
 
@@ -271,15 +315,27 @@ def check_invoice_references(book: Book, as_of: dt.date) -> list[Finding]:
             if no is None:
                 continue
             if inv is None:
-                out.append(error("unknown-invoice", sd.title, sd.cell(col, row),
-                                 f"{sd.headers[col]} names invoice {no}, which is not on the Invoices sheet.",
-                                 "Correct the invoice number, or leave it blank to apply to the oldest "
-                                 "open invoices first." if spec is PAYMENTS else
-                                 "Correct the invoice number, or leave it blank for the customer's account."))
+                out.append(
+                    error(
+                        "unknown-invoice",
+                        sd.title,
+                        sd.cell(col, row),
+                        f"{sd.headers[col]} names invoice {no}, which is not on the Invoices sheet.",
+                        "Correct the invoice number, or leave it blank to apply to the oldest open invoices first."
+                        if spec is PAYMENTS
+                        else "Correct the invoice number, or leave it blank for the customer's account.",
+                    )
+                )
             elif cid is not None and not same_id(cid, inv[1]):
-                out.append(error("invoice-of-other-customer", sd.title, sd.cell(col, row),
-                                 f"Invoice {no} belongs to customer {inv[1]}, not {cid}.",
-                                 "Correct the Customer ID or the invoice number so that they match."))
+                out.append(
+                    error(
+                        "invoice-of-other-customer",
+                        sd.title,
+                        sd.cell(col, row),
+                        f"Invoice {no} belongs to customer {inv[1]}, not {cid}.",
+                        "Correct the Customer ID or the invoice number so that they match.",
+                    )
+                )
     return out
 
 
@@ -291,9 +347,15 @@ def check_due_dates(book: Book, as_of: dt.date) -> list[Finding]:
     for row, due in values(sd, "Due Date"):
         inv_date = issued.get(row)
         if inv_date is not None and due < inv_date:
-            out.append(error("due-before-invoice-date", sd.title, sd.cell("Due Date", row),
-                             f"Due date {due} is before the invoice date {inv_date}.",
-                             "Correct the due date, or leave it blank to use the customer's payment terms."))
+            out.append(
+                error(
+                    "due-before-invoice-date",
+                    sd.title,
+                    sd.cell("Due Date", row),
+                    f"Due date {due} is before the invoice date {inv_date}.",
+                    "Correct the due date, or leave it blank to use the customer's payment terms.",
+                )
+            )
     return out
 
 
@@ -303,18 +365,30 @@ def check_payment_dates(book: Book, as_of: dt.date) -> list[Finding]:
     out = []
     for row, paid in values(sd, "Payment Date"):
         if paid > as_of:
-            out.append(error("payment-in-future", sd.title, sd.cell("Payment Date", row),
-                             f"Payment date {paid} is after the as-of date {as_of}.",
-                             "Correct the date; record a payment only once the money has arrived."))
+            out.append(
+                error(
+                    "payment-in-future",
+                    sd.title,
+                    sd.cell("Payment Date", row),
+                    f"Payment date {paid} is after the as-of date {as_of}.",
+                    "Correct the date; record a payment only once the money has arrived.",
+                )
+            )
     if sd is None or not sd.has("Applied To") or not sd.has("Payment Date"):
         return out
     named = invoices_named(book, sd, "Applied To")
     for row, no, paid, inv in zip(sd.rows, sd.columns["Applied To"], sd.columns["Payment Date"], named):
         if inv is not None and paid is not None and inv[2] is not None and paid < inv[2]:
-            out.append(warning("payment-before-invoice", sd.title, sd.cell("Payment Date", row),
-                               f"Payment date {paid} is before invoice {no} was issued ({inv[2]}).",
-                               "Check the payment date and the Applied To invoice; a deposit paid in "
-                               "advance is fine and can stay."))
+            out.append(
+                warning(
+                    "payment-before-invoice",
+                    sd.title,
+                    sd.cell("Payment Date", row),
+                    f"Payment date {paid} is before invoice {no} was issued ({inv[2]}).",
+                    "Check the payment date and the Applied To invoice; a deposit paid in "
+                    "advance is fine and can stay.",
+                )
+            )
     return out
 
 
@@ -332,11 +406,17 @@ def check_overapplied(book: Book, as_of: dt.date) -> list[Finding]:
         before = applied[inv[0]]
         applied[inv[0]] = now = before + cents
         if now > inv[3] >= before:
-            out.append(warning("overapplied", pay.title, pay.cell("Applied To", row),
-                               f"Payments applied to invoice {no} come to {format_cents(now)}, "
-                               f"{format_cents(now - inv[3])} more than its amount {format_cents(inv[3])}.",
-                               "Check the amount and Applied To; if it is right, the excess becomes a "
-                               "credit on the customer's account."))
+            out.append(
+                warning(
+                    "overapplied",
+                    pay.title,
+                    pay.cell("Applied To", row),
+                    f"Payments applied to invoice {no} come to {format_cents(now)}, "
+                    f"{format_cents(now - inv[3])} more than its amount {format_cents(inv[3])}.",
+                    "Check the amount and Applied To; if it is right, the excess becomes a "
+                    "credit on the customer's account.",
+                )
+            )
     return out
 
 
@@ -344,8 +424,11 @@ def _currency_of(book: Book) -> tuple[Lookup, str]:
     """Customer ID -> the customer's currency, and the default currency."""
     default = str(book.settings.get("Default Currency", "USD"))
     cust = book.sheet(CUSTOMERS.name)
-    pairs = [(cid, cur) for cid, cur in zip(_column(cust, "Customer ID"), _column(cust, "Currency"))
-             if cid is not None and cur is not None]
+    pairs = [
+        (cid, cur)
+        for cid, cur in zip(_column(cust, "Customer ID"), _column(cust, "Currency"))
+        if cid is not None and cur is not None
+    ]
     return Lookup(pairs), default
 
 
@@ -355,25 +438,37 @@ def check_currencies(book: Book, as_of: dt.date) -> list[Finding]:
     for sd in book.sheets.values():
         for row, code in values(sd, "Currency"):
             if code not in ISO_CURRENCIES:
-                out.append(error("bad-currency", sd.title, sd.cell("Currency", row),
-                                 f"Currency {code!r} is not an ISO 4217 code.",
-                                 "Use a three-letter code such as USD, EUR or GBP, or leave it blank for "
-                                 "the default currency."))
+                out.append(
+                    error(
+                        "bad-currency",
+                        sd.title,
+                        sd.cell("Currency", row),
+                        f"Currency {code!r} is not an ISO 4217 code.",
+                        "Use a three-letter code such as USD, EUR or GBP, or leave it blank for the default currency.",
+                    )
+                )
     pay = book.sheet(PAYMENTS.name)
     if book.sheet(INVOICES.name) is None or pay is None or not pay.has("Applied To"):
         return out
     by_customer, default = _currency_of(book)
     named = invoices_named(book, pay, "Applied To")
-    for row, no, cur, cid, inv in zip(pay.rows, pay.columns["Applied To"], _column(pay, "Currency"),
-                                      _column(pay, "Customer ID"), named):
+    for row, no, cur, cid, inv in zip(
+        pay.rows, pay.columns["Applied To"], _column(pay, "Currency"), _column(pay, "Customer ID"), named
+    ):
         if inv is None:
             continue
         got = cur or (by_customer.get(cid) if cid is not None else None) or default
         if got != inv[4]:
             cell = pay.cell("Currency", row) if pay.has("Currency") else pay.cell("Applied To", row)
-            out.append(error("currency-mismatch", pay.title, cell,
-                             f"The payment is in {got} but invoice {no} is in {inv[4]}.",
-                             "Record the payment in the invoice's currency, or correct Applied To."))
+            out.append(
+                error(
+                    "currency-mismatch",
+                    pay.title,
+                    cell,
+                    f"The payment is in {got} but invoice {no} is in {inv[4]}.",
+                    "Record the payment in the invoice's currency, or correct Applied To.",
+                )
+            )
     return out
 
 
@@ -385,9 +480,15 @@ def check_emails(book: Book, as_of: dt.date) -> list[Finding]:
         parts = [p.strip() for p in re.split(r"[;,]", str(text)) if p.strip()]
         bad = [p for p in parts if not EMAIL.match(p)]
         if bad or not parts:
-            out.append(error("bad-email", sd.title, sd.cell("Email", row),
-                             f"{bad[0] if bad else text!r} is not a valid e-mail address.",
-                             "Type an address such as accounts@example.com; separate several with ';'."))
+            out.append(
+                error(
+                    "bad-email",
+                    sd.title,
+                    sd.cell("Email", row),
+                    f"{bad[0] if bad else text!r} is not a valid e-mail address.",
+                    "Type an address such as accounts@example.com; separate several with ';'.",
+                )
+            )
     return out
 
 
@@ -409,10 +510,15 @@ def check_duplicate_payments(book: Book, as_of: dt.date) -> list[Finding]:
             continue
         k = tuple(key)
         if k in first:
-            out.append(warning("likely-duplicate-payment", sd.title, sd.cell("Amount", row),
-                               f"This payment has the same customer, date, amount and reference as row {first[k]}.",
-                               "If it was entered twice, delete one row; if both are real, give them "
-                               "different references."))
+            out.append(
+                warning(
+                    "likely-duplicate-payment",
+                    sd.title,
+                    sd.cell("Amount", row),
+                    f"This payment has the same customer, date, amount and reference as row {first[k]}.",
+                    "If it was entered twice, delete one row; if both are real, give them different references.",
+                )
+            )
         else:
             first[k] = row
     return out
@@ -431,13 +537,25 @@ def check_implausible_dates(book: Book, as_of: dt.date) -> list[Finding]:
                 continue
             for row, d in values(sd, f.name):
                 if d > latest:
-                    out.append(error("implausible-date", sd.title, sd.cell(f.name, row),
-                                     f"{sd.headers[f.name]} {d} is more than five years after {as_of}.",
-                                     "Check the year for a typing mistake (e.g. 2205 for 2025)."))
+                    out.append(
+                        error(
+                            "implausible-date",
+                            sd.title,
+                            sd.cell(f.name, row),
+                            f"{sd.headers[f.name]} {d} is more than five years after {as_of}.",
+                            "Check the year for a typing mistake (e.g. 2205 for 2025).",
+                        )
+                    )
                 elif d < EARLIEST_PLAUSIBLE:
-                    out.append(warning("implausible-date", sd.title, sd.cell(f.name, row),
-                                       f"{sd.headers[f.name]} {d} is before the year 2000.",
-                                       "Check the year for a typing mistake (e.g. 1925 for 2025)."))
+                    out.append(
+                        warning(
+                            "implausible-date",
+                            sd.title,
+                            sd.cell(f.name, row),
+                            f"{sd.headers[f.name]} {d} is before the year 2000.",
+                            "Check the year for a typing mistake (e.g. 1925 for 2025).",
+                        )
+                    )
     return out
 
 
@@ -451,9 +569,17 @@ def _add_years(d: dt.date, years: int) -> dt.date:
 def check_customer_terms(book: Book, as_of: dt.date) -> list[Finding]:
     """Negative payment terms."""
     sd = book.sheet(CUSTOMERS.name)
-    return [error("bad-terms", sd.title, sd.cell("Payment Terms", row),
-                  f"Payment terms of {days} days cannot be negative.", "Type the number of days to pay, e.g. 30.")
-            for row, days in values(sd, "Payment Terms") if days < 0]
+    return [
+        error(
+            "bad-terms",
+            sd.title,
+            sd.cell("Payment Terms", row),
+            f"Payment terms of {days} days cannot be negative.",
+            "Type the number of days to pay, e.g. 30.",
+        )
+        for row, days in values(sd, "Payment Terms")
+        if days < 0
+    ]
 
 
 def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
@@ -467,17 +593,45 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
         cell = s.cells.get(spec.name, "")
         if spec.required and v is None:
             where = f"the value beside it ({cell})" if cell else "a row with that name in the Setting column"
-            out.append(error("setting-missing", s.sheet_title, cell or "A1", f"Setting {spec.name} is missing.",
-                             f"Add {where}: {spec.description}"))
+            out.append(
+                error(
+                    "setting-missing",
+                    s.sheet_title,
+                    cell or "A1",
+                    f"Setting {spec.name} is missing.",
+                    f"Add {where}: {spec.description}",
+                )
+            )
         elif spec.kind is Kind.CURRENCY and v is not None and v not in ISO_CURRENCIES:
-            out.append(error("setting-invalid", s.sheet_title, cell, f"{spec.name} {v!r} is not an ISO 4217 code.",
-                             "Use a three-letter code such as USD, EUR or GBP."))
+            out.append(
+                error(
+                    "setting-invalid",
+                    s.sheet_title,
+                    cell,
+                    f"{spec.name} {v!r} is not an ISO 4217 code.",
+                    "Use a three-letter code such as USD, EUR or GBP.",
+                )
+            )
         elif spec.kind is Kind.EMAIL and v is not None and not EMAIL.match(str(v)):
-            out.append(error("setting-invalid", s.sheet_title, cell, f"{spec.name} {v!r} is not an e-mail address.",
-                             "Type an address such as billing@example.com."))
+            out.append(
+                error(
+                    "setting-invalid",
+                    s.sheet_title,
+                    cell,
+                    f"{spec.name} {v!r} is not an e-mail address.",
+                    "Type an address such as billing@example.com.",
+                )
+            )
         elif spec.kind is Kind.INTEGER and v is not None and v < 0:
-            out.append(error("setting-invalid", s.sheet_title, cell, f"{spec.name} cannot be negative.",
-                             "Type a number of 0 or more."))
+            out.append(
+                error(
+                    "setting-invalid",
+                    s.sheet_title,
+                    cell,
+                    f"{spec.name} cannot be negative.",
+                    "Type a number of 0 or more.",
+                )
+            )
     locale = s.values.get("Locale")
     if locale:
         from babel import Locale, UnknownLocaleError
@@ -485,9 +639,15 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
         try:
             Locale.parse(str(locale).replace("-", "_"))
         except (UnknownLocaleError, ValueError, TypeError):
-            out.append(error("setting-invalid", s.sheet_title, s.cells.get("Locale", ""),
-                             f"Locale {locale!r} is not a known language and country.",
-                             "Use a code such as en_US, en_GB, de_DE or fr_FR."))
+            out.append(
+                error(
+                    "setting-invalid",
+                    s.sheet_title,
+                    s.cells.get("Locale", ""),
+                    f"Locale {locale!r} is not a known language and country.",
+                    "Use a code such as en_US, en_GB, de_DE or fr_FR.",
+                )
+            )
     return out
 
 
@@ -519,6 +679,13 @@ def run_checks(book: Book, as_of: dt.date) -> list[Finding]:
         try:
             out.extend(check(book, as_of))
         except Exception as e:  # a defect in a check must not hide the other findings from the user
-            out.append(error("internal-check-failure", "", "", f"Check {check.__name__} failed: {type(e).__name__}.",
-                             "Please report this with the workbook's structure (not its data)."))
+            out.append(
+                error(
+                    "internal-check-failure",
+                    "",
+                    "",
+                    f"Check {check.__name__} failed: {type(e).__name__}.",
+                    "Please report this with the workbook's structure (not its data).",
+                )
+            )
     return out

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +36,9 @@ def iso_date(text: str) -> dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="billing", description="Billing workbook add-in: validate, compute, write letters.")
+    p = argparse.ArgumentParser(
+        prog="billing", description="Billing workbook add-in: validate, compute, write letters."
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check a billing workbook and point at every wrong cell")
@@ -69,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("billing: stopped; nothing was half-written.", markup=False)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERRORS
 
 
 def load(path: Path, for_write: bool = True):
@@ -92,8 +98,11 @@ def write_patch(path: Path, result: commands.Result, book, stamp) -> bool:
     except WriteRefused as e:
         err.print(f"billing: not written: {e}", markup=False)
         return False
-    err.print(f"Wrote {', '.join(report.sheets_written)} into {path.name}"
-              + (f" (backup: {report.backup})" if report.backup else ""), markup=False)
+    err.print(
+        f"Wrote {', '.join(report.sheets_written)} into {path.name}"
+        + (f" (backup: {report.backup})" if report.backup else ""),
+        markup=False,
+    )
     return True
 
 
@@ -117,8 +126,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def show_findings(findings: list[Finding], name: str, as_of: dt.date) -> None:
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
-    out.print(f"[bold]{name}[/bold] checked as of {as_of}: "
-              f"[red]{errors} error(s)[/red], [yellow]{warnings} warning(s)[/yellow]")
+    out.print(
+        f"[bold]{name}[/bold] checked as of {as_of}: "
+        f"[red]{errors} error(s)[/red], [yellow]{warnings} warning(s)[/yellow]"
+    )
     by_sheet: dict[str, list[Finding]] = {}
     for f in findings:
         by_sheet.setdefault(f.sheet or "(workbook)", []).append(f)
@@ -166,8 +177,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         path.unlink()  # the demo's own file, rebuilt each run
     data = build_demo_book(path, as_of)
     out.print(f"[bold]1. Built a demo workbook[/bold]: {path.resolve()}")
-    out.print(f"   {len(data.rows['Customers'])} customers, {len(data.rows['Invoices'])} invoices, "
-              f"{len(data.rows['Payments'])} payments; planted mistakes:")
+    out.print(
+        f"   {len(data.rows['Customers'])} customers, {len(data.rows['Invoices'])} invoices, "
+        f"{len(data.rows['Payments'])} payments; planted mistakes:"
+    )
     for m in data.mistakes:
         out.print(f"   - {m}", markup=False)
     out.print("[bold]2. Validated it[/bold] (billing validate):")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from billing_addin.book import Book
 from billing_addin.checks import run_checks
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
-from billing_addin.patch import DATETIME_FORMAT, DATE_FORMAT, Column, Link, OwnedSheet, Patch
+from billing_addin.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
 
 FINDINGS_SHEET = "Findings"
 AUDIT_SHEET = "Audit"

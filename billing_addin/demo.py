@@ -14,16 +14,48 @@ from pathlib import Path
 from billing_addin.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENTS
 from billing_addin.template import build_template
 
-COMPANIES = ("Johnson & Sons <Ltd>", "O'Brien Plumbing", "Café Müller", "Northwind Traders", "Acme Widgets",
-             "Blue Harbor Dental", "Greenleaf Landscaping", "Summit Physio", "Riverside Bakery", "Keystone Legal",
-             "Pinecrest Clinic", "Atlas Freight", "Maple Street Dental", "Orion Labs", "Harbor View Hotel",
-             "Silver Birch Care", "Redwood Builders", "Lakeside Vets", "Copper Kettle Cafe", "Evergreen Realty")
-CITIES = (("Springfield", "IL", "62701"), ("Portland", "OR", "97201"), ("Austin", "TX", "73301"),
-          ("Boston", "MA", "02108"), ("Denver", "CO", "80202"), ("Madison", "WI", "53703"))
+COMPANIES = (
+    "Johnson & Sons <Ltd>",
+    "O'Brien Plumbing",
+    "Café Müller",
+    "Northwind Traders",
+    "Acme Widgets",
+    "Blue Harbor Dental",
+    "Greenleaf Landscaping",
+    "Summit Physio",
+    "Riverside Bakery",
+    "Keystone Legal",
+    "Pinecrest Clinic",
+    "Atlas Freight",
+    "Maple Street Dental",
+    "Orion Labs",
+    "Harbor View Hotel",
+    "Silver Birch Care",
+    "Redwood Builders",
+    "Lakeside Vets",
+    "Copper Kettle Cafe",
+    "Evergreen Realty",
+)
+CITIES = (
+    ("Springfield", "IL", "62701"),
+    ("Portland", "OR", "97201"),
+    ("Austin", "TX", "73301"),
+    ("Boston", "MA", "02108"),
+    ("Denver", "CO", "80202"),
+    ("Madison", "WI", "53703"),
+)
 FIRST = ("Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon")
 LAST = ("Smith", "Garcia", "Nguyen", "Okafor", "Rossi", "Kowalski", "Chen", "Murphy", "Haddad", "Berg")
-SERVICES = ("Consulting hours", "Monthly maintenance", "Equipment rental", "Annual license", "Installation",
-            "Support plan", "Training session", "Materials")
+SERVICES = (
+    "Consulting hours",
+    "Monthly maintenance",
+    "Equipment rental",
+    "Annual license",
+    "Installation",
+    "Support plan",
+    "Training session",
+    "Materials",
+)
 
 SETTINGS = {
     "Company Name": "Brightside Billing Co.",
@@ -31,7 +63,7 @@ SETTINGS = {
     "Company Phone": "+1 217 555 0100",
     "Company Email": "accounts@brightside.example",
     "Payment Instructions": "Bank transfer to Brightside Billing Co., account 000123456, routing 021000021. "
-                            "Quote your invoice number.",
+    "Quote your invoice number.",
     "Default Currency": "USD",
     "Default Terms": 30,
     "Locale": "en_US",
@@ -45,8 +77,9 @@ class DemoData:
     mistakes: list[str] = field(default_factory=list)  # what was planted, for the README and tests
 
 
-def generate(as_of: dt.date, customers: int = 40, invoices: int = 300, payments: int = 250, seed: int = 7,
-             mistakes: bool = True) -> DemoData:
+def generate(
+    as_of: dt.date, customers: int = 40, invoices: int = 300, payments: int = 250, seed: int = 7, mistakes: bool = True
+) -> DemoData:
     """Rows for every input sheet, in schema column order."""
     rnd = random.Random(seed)
     cust_rows, terms = [], {}
@@ -59,9 +92,26 @@ def generate(as_of: dt.date, customers: int = 40, invoices: int = 300, payments:
         contact = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
         domain = "".join(ch for ch in base.split()[0].lower() if ch.isascii() and ch.isalnum())
         email = f"ap{i + 1}@{domain}.example"
-        cust_rows.append([cid, name, contact, email, f"+1 555 01{i:02d}", f"{100 + i} Main Street",
-                          None, city, region, postal, "USA", None, terms[cid], None,
-                          "Manual" if i % 17 == 16 else "Auto", None])
+        cust_rows.append(
+            [
+                cid,
+                name,
+                contact,
+                email,
+                f"+1 555 01{i:02d}",
+                f"{100 + i} Main Street",
+                None,
+                city,
+                region,
+                postal,
+                "USA",
+                None,
+                terms[cid],
+                None,
+                "Manual" if i % 17 == 16 else "Auto",
+                None,
+            ]
+        )
     ids = list(terms)
     start = as_of - dt.timedelta(days=365)
     inv_rows = []
@@ -72,8 +122,21 @@ def generate(as_of: dt.date, customers: int = 40, invoices: int = 300, payments:
         amount = round(rnd.uniform(80, 4800), 2)
         due = issued + dt.timedelta(days=terms[cid]) if n % 5 else None  # some rely on the terms
         dispute = "Says goods arrived damaged" if n % 97 == 13 else None
-        inv_rows.append([f"INV-{24001 + n}", cid, issued, due, amount, None, rnd.choice(SERVICES),
-                         f"PO-{rnd.randint(1000, 9999)}" if n % 3 == 0 else None, None, None, dispute])
+        inv_rows.append(
+            [
+                f"INV-{24001 + n}",
+                cid,
+                issued,
+                due,
+                amount,
+                None,
+                rnd.choice(SERVICES),
+                f"PO-{rnd.randint(1000, 9999)}" if n % 3 == 0 else None,
+                None,
+                None,
+                dispute,
+            ]
+        )
     pay_rows = []
     # Pay most older invoices in full, some in part, leaving recent ones and a few old ones open.
     candidates = [r for r in inv_rows if (as_of - r[2]).days > 20]
@@ -84,18 +147,45 @@ def generate(as_of: dt.date, customers: int = 40, invoices: int = 300, payments:
         paid_on = max(paid_on, inv[2])
         amount = inv[4] if k % 9 else round(inv[4] * 0.5, 2)
         applied = inv[0] if k % 4 else None
-        pay_rows.append([f"P{5001 + k}", inv[1], paid_on, amount, None,
-                         rnd.choice(("Bank Transfer", "Check", "Card", "ACH")), f"REF{rnd.randint(10000, 99999)}",
-                         applied, None])
+        pay_rows.append(
+            [
+                f"P{5001 + k}",
+                inv[1],
+                paid_on,
+                amount,
+                None,
+                rnd.choice(("Bank Transfer", "Check", "Card", "ACH")),
+                f"REF{rnd.randint(10000, 99999)}",
+                applied,
+                None,
+            ]
+        )
     pay_rows.sort(key=lambda r: r[2])
+    credited, written_off = inv_rows[10 % invoices], inv_rows[40 % invoices]
     adj_rows = [
-        ["A1", inv_rows[10][1], inv_rows[10][0], inv_rows[10][2] + dt.timedelta(days=5), "Credit Note",
-         round(inv_rows[10][4] * 0.1, 2), "Goodwill credit for late delivery"],
-        ["A2", inv_rows[40][1], inv_rows[40][0], as_of - dt.timedelta(days=30), "Write-off",
-         inv_rows[40][4], "Customer ceased trading"],
+        [
+            "A1",
+            credited[1],
+            credited[0],
+            credited[2] + dt.timedelta(days=5),
+            "Credit Note",
+            round(credited[4] * 0.1, 2),
+            "Goodwill credit for late delivery",
+        ],
+        [
+            "A2",
+            written_off[1],
+            written_off[0],
+            max(written_off[2], as_of - dt.timedelta(days=30)),
+            "Write-off",
+            written_off[4],
+            "Customer ceased trading",
+        ],
     ]
-    data = DemoData({CUSTOMERS.name: cust_rows, INVOICES.name: inv_rows, PAYMENTS.name: pay_rows,
-                     ADJUSTMENTS.name: adj_rows}, dict(SETTINGS))
+    data = DemoData(
+        {CUSTOMERS.name: cust_rows, INVOICES.name: inv_rows, PAYMENTS.name: pay_rows, ADJUSTMENTS.name: adj_rows},
+        dict(SETTINGS),
+    )
     if mistakes:
         _plant_mistakes(data, as_of)
     return data
@@ -123,13 +213,15 @@ def build_demo_book(path: str | Path, as_of: dt.date, **kw) -> DemoData:
     return data
 
 
-def write_plain_book(path: str | Path, as_of: dt.date, customers: int, invoices: int, payments: int,
-                     seed: int = 11) -> Path:
+def write_plain_book(
+    path: str | Path, as_of: dt.date, customers: int, invoices: int, payments: int, seed: int = 11
+) -> Path:
     """A big workbook on plain ranges (no tables), written fast with xlsxwriter: for benchmarks."""
     import xlsxwriter
 
-    data = generate(as_of, customers=customers, invoices=invoices, payments=min(payments, invoices), seed=seed,
-                    mistakes=False)
+    data = generate(
+        as_of, customers=customers, invoices=invoices, payments=min(payments, invoices), seed=seed, mistakes=False
+    )
     # More payments than invoices: split some into two instalments.
     pays = data.rows[PAYMENTS.name]
     extra = payments - len(pays)

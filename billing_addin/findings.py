@@ -50,6 +50,11 @@ def sort_findings(findings: list[Finding], sheet_order: list[str] | None = None)
     order = {s.casefold(): i for i, s in enumerate(sheet_order or [])}
     return sorted(
         set(findings),
-        key=lambda f: (f.severity != ERROR, order.get(f.sheet.casefold(), len(order)), f.sheet,
-                       _cell_sort_key(f.cell), f.code),
+        key=lambda f: (
+            f.severity != ERROR,
+            order.get(f.sheet.casefold(), len(order)),
+            f.sheet,
+            _cell_sort_key(f.cell),
+            f.code,
+        ),
     )

@@ -46,8 +46,11 @@ INSTRUCTIONS = (
 )
 
 
-def build_template(path: str | Path, rows: Mapping[str, Sequence[Sequence[object]]] | None = None,
-                   settings: Mapping[str, object] | None = None) -> Path:
+def build_template(
+    path: str | Path,
+    rows: Mapping[str, Sequence[Sequence[object]]] | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> Path:
     """Write the billing workbook template to `path`. `rows` (sheet name -> rows in schema column
     order) and `settings` fill it with data, which is how the demo workbook is made."""
     rows = rows or {}
@@ -88,19 +91,38 @@ def _input_sheet(wb: Workbook, spec: SheetSpec, data: Sequence[Sequence[object]]
         # Validation reaches well below the table so rows typed later get it too.
         rng = f"{letter}2:{letter}{max(last, 5000)}"
         if f.kind is Kind.CHOICE:
-            dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle=f.name,
-                                error="Pick one of: " + ", ".join(f.choices))
+            dv = DataValidation(
+                type="list",
+                formula1='"' + ",".join(f.choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f.name,
+                error="Pick one of: " + ", ".join(f.choices),
+            )
             dv.add(rng)
             ws.add_data_validation(dv)
         elif f.kind is Kind.DATE:
-            dv = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                                showErrorMessage=True, errorTitle=f.name, error="Type a date after 2000-01-01.")
+            dv = DataValidation(
+                type="date",
+                operator="greaterThan",
+                formula1="36526",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f.name,
+                error="Type a date after 2000-01-01.",
+            )
             dv.add(rng)
             ws.add_data_validation(dv)
         elif f.kind is Kind.MONEY and spec.name != "Adjustments":
-            dv = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
-                                showErrorMessage=True, errorTitle=f.name, error="Type an amount above zero.")
+            dv = DataValidation(
+                type="decimal",
+                operator="greaterThan",
+                formula1="0",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f.name,
+                error="Type an amount above zero.",
+            )
             dv.add(rng)
             ws.add_data_validation(dv)
     ref = f"A1:{get_column_letter(len(spec.fields))}{last}"

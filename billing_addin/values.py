@@ -110,8 +110,9 @@ def convert_money(values: Sequence[object]) -> tuple[list[int | None], list[Prob
     # Exact when the typed number had at most two decimals; anything else goes through Decimal.
     ok = (np.abs(scaled - cents) < 1e-6) & (np.abs(scaled) < 1e15)
     cents_list = np.where(ok, cents, 0).astype(np.int64).tolist()
-    out: list = [c if k else (None if v == "" or v is None else _SLOW)
-                 for c, k, v in zip(cents_list, ok.tolist(), values)]
+    out: list = [
+        c if k else (None if v == "" or v is None else _SLOW) for c, k, v in zip(cents_list, ok.tolist(), values)
+    ]
     problems: list[Problem] = []
     for i in _slow_positions(out):
         v, c = values[i], None
@@ -127,8 +128,14 @@ def convert_money(values: Sequence[object]) -> tuple[list[int | None], list[Prob
                 continue
         out[i] = c
         if c is None:
-            problems.append((i, "not-money", f"{show(v)!r} is not an amount",
-                             "Type a number such as 1250.00 (no words such as TBD or n/a)."))
+            problems.append(
+                (
+                    i,
+                    "not-money",
+                    f"{show(v)!r} is not an amount",
+                    "Type a number such as 1250.00 (no words such as TBD or n/a).",
+                )
+            )
     return out, problems
 
 
@@ -139,8 +146,14 @@ def convert_dates(values: Sequence[object]) -> tuple[list[dt.date | None], list[
     for i in _slow_positions(out):
         d = parse_date(values[i])
         if isinstance(d, str):
-            problems.append((i, "not-a-date", f"{show(values[i])!r} {d}",
-                             "Type a real date (e.g. 2025-03-31) or format the cell as a date."))
+            problems.append(
+                (
+                    i,
+                    "not-a-date",
+                    f"{show(values[i])!r} {d}",
+                    "Type a real date (e.g. 2025-03-31) or format the cell as a date.",
+                )
+            )
             d = None
         out[i] = d
     return out, problems
@@ -148,8 +161,12 @@ def convert_dates(values: Sequence[object]) -> tuple[list[dt.date | None], list[
 
 def _tidy_text(values: Sequence[object], slow) -> list:
     """Text cells that need no tidying pass through; the rest go through `slow`."""
-    return [v if type(v) is str and v and not v[0].isspace() and not v[-1].isspace()
-            else (None if v == "" or v is None else slow(v)) for v in values]
+    return [
+        v
+        if type(v) is str and v and not v[0].isspace() and not v[-1].isspace()
+        else (None if v == "" or v is None else slow(v))
+        for v in values
+    ]
 
 
 def to_id(v: object) -> str | None:
@@ -175,8 +192,14 @@ def convert_integers(values: Sequence[object]) -> tuple[list[int | None], list[P
         elif isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+\s*", v):
             n = int(v)
         else:
-            problems.append((i, "not-a-whole-number", f"{show(v)!r} is not a whole number",
-                             "Type a whole number of days, such as 30."))
+            problems.append(
+                (
+                    i,
+                    "not-a-whole-number",
+                    f"{show(v)!r} is not a whole number",
+                    "Type a whole number of days, such as 30.",
+                )
+            )
         out.append(n)
     return out, problems
 
@@ -201,15 +224,22 @@ def convert_numbers(values: Sequence[object]) -> tuple[list[Decimal | None], lis
 def convert_choices(values: Sequence[object], choices: Sequence[str]) -> tuple[list[str | None], list[Problem]]:
     exact = {c: c for c in choices}
     by_key = {c.casefold(): c for c in choices}
-    out: list = [exact.get(v, _SLOW) if type(v) is str and v else (None if v == "" or v is None else _SLOW)
-                 for v in values]
+    out: list = [
+        exact.get(v, _SLOW) if type(v) is str and v else (None if v == "" or v is None else _SLOW) for v in values
+    ]
     problems: list[Problem] = []
     for i in _slow_positions(out):
         v = values[i]
         c = None if is_blank(v) else by_key.get(str(v).strip().casefold())
         if c is None and not is_blank(v):
-            problems.append((i, "bad-choice", f"{show(v)!r} is not one of the allowed values",
-                             "Pick one of: " + ", ".join(choices) + "."))
+            problems.append(
+                (
+                    i,
+                    "bad-choice",
+                    f"{show(v)!r} is not one of the allowed values",
+                    "Pick one of: " + ", ".join(choices) + ".",
+                )
+            )
         out[i] = c
     return out, problems
 

@@ -1,0 +1,57 @@
+"""Shared fixtures: small real billing workbooks written to disk and read back."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from billing_addin import commands
+from billing_addin.book import column_letter
+from billing_addin.demo import DemoData, generate
+from billing_addin.findings import Finding
+from billing_addin.reader import read_book
+from billing_addin.schema import INPUT_SHEETS
+from billing_addin.template import build_template
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def letter(sheet: str, field: str) -> str:
+    """Column letter of a field in the template's own column order."""
+    spec = next(s for s in INPUT_SHEETS if s.name == sheet)
+    return column_letter([f.name for f in spec.fields].index(field))
+
+
+def col(sheet: str, field: str) -> int:
+    spec = next(s for s in INPUT_SHEETS if s.name == sheet)
+    return [f.name for f in spec.fields].index(field)
+
+
+def findings_of(path: Path, as_of: dt.date = AS_OF) -> list[Finding]:
+    return commands.validate(read_book(path), as_of).findings
+
+
+@pytest.fixture(scope="session")
+def clean_data() -> DemoData:
+    return generate(AS_OF, customers=6, invoices=20, payments=12, mistakes=False)
+
+
+@pytest.fixture
+def data(clean_data: DemoData) -> DemoData:
+    """A fresh deep copy of a small, correct workbook's rows that a test may change."""
+    return copy.deepcopy(clean_data)
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """write(data) -> path of a real .xlsx built from the template with those rows."""
+
+    def _write(d: DemoData, name: str = "book.xlsx") -> Path:
+        path = tmp_path / name
+        build_template(path, d.rows, d.settings)
+        return path
+
+    return _write
