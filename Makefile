@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-liberation2 fonts-crosextra-carlito
 
-.PHONY: demo test system venv lint bench clean
+.PHONY: demo test system venv lint bench clean readme
 
 $(BIN)/billing: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ demo: venv system
 
 test: venv system
 	$(BIN)/python -m pytest
+
+readme: venv
+	$(BIN)/python -m billing_addin.reference
 
 lint: venv
 	$(BIN)/ruff check billing_addin tests bench

@@ -31,7 +31,6 @@ Check = Callable[[Book, dt.date], list[Finding]]
 ISO_CURRENCIES = frozenset(list_currencies())
 EARLIEST_PLAUSIBLE = dt.date(2000, 1, 1)
 EMAIL = re.compile(r"^[^@\s;,<>()\"]+@[^@\s;,<>()\"]+\.[A-Za-z]{2,}$")
-OPTIONAL_SHEETS = {ADJUSTMENTS.name}
 
 
 def values(sd: SheetData | None, name: str) -> list[tuple[int, object]]:
@@ -58,7 +57,9 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
     for spec in INPUT_SHEETS:
         sd = book.sheet(spec.name)
         if sd is None:
-            make = warning if spec.name in OPTIONAL_SHEETS else error
+            if spec.when_missing is None:
+                continue  # the add-in's defaults apply
+            make = warning if spec.when_missing == "warning" else error
             cols = ", ".join(f.name for f in spec.fields[:6])
             out.append(
                 make(

@@ -41,3 +41,17 @@ def workbook_reference() -> str:
         default = "" if s.default is None else str(s.default)
         lines.append(f"| {s.name}{' *' if s.required else ''} | {s.kind.value} | {default} | {s.description} |")
     return "\n".join(lines) + "\n"
+
+
+def update_readme(path: str = "README.md") -> None:
+    """Replace the README's workbook reference (from its heading to the end) with a fresh one."""
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text(encoding="utf-8")
+    head = text.split("## Workbook reference", 1)[0]
+    readme.write_text(head + workbook_reference(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    update_readme()

@@ -53,6 +53,7 @@ class SheetSpec:
     fields: tuple[Field, ...]
     key: str | None = None
     aliases: tuple[str, ...] = ()
+    when_missing: str | None = "error"  # finding severity when the sheet is absent; None: defaults apply
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -342,6 +343,7 @@ ADJUSTMENTS = SheetSpec(
     description="Credit notes, write-offs, refunds, returned payments, late fees and other corrections.",
     key="Adjustment ID",
     aliases=("Adjustment", "Credits"),
+    when_missing="warning",
     fields=(
         Field(
             "Adjustment ID",
@@ -385,7 +387,172 @@ ADJUSTMENTS = SheetSpec(
     ),
 )
 
-INPUT_SHEETS: tuple[SheetSpec, ...] = (CUSTOMERS, INVOICES, PAYMENTS, ADJUSTMENTS)
+FEE_TYPES = ("Flat", "Percent", "Recurring Percent", "Daily Interest", "Statutory EU", "Statutory UK")
+FEE_FREQUENCIES = ("Daily", "Weekly", "Monthly", "Quarterly", "Yearly")
+
+FEE_POLICIES = SheetSpec(
+    name="FeePolicies",
+    table="tblFeePolicies",
+    description="Late fee and interest policies; customers name one in Late Fee Policy (blank = the default).",
+    key="Policy",
+    aliases=("Fee Policies", "Late Fees", "Late Fee Policies"),
+    when_missing=None,
+    fields=(
+        Field(
+            "Policy",
+            Kind.ID,
+            "The policy's name, as customers and dunning levels refer to it.",
+            required=True,
+            aliases=("Policy Name", "Name"),
+            width=16,
+        ),
+        Field(
+            "Type",
+            Kind.CHOICE,
+            "How the fee is worked out.",
+            required=True,
+            choices=FEE_TYPES,
+            aliases=("Fee Type", "Kind"),
+            width=18,
+        ),
+        Field(
+            "Rate",
+            Kind.NUMBER,
+            "Percent: of the overdue balance (once or per period), or the annual rate "
+            "for Daily Interest; for Statutory, the points above the reference rate (at least 8).",
+            aliases=("Rate %", "Percent", "Interest Rate"),
+            width=8,
+        ),
+        Field(
+            "Amount",
+            Kind.MONEY,
+            "A flat fee, or the fixed sum added to a percent fee.",
+            aliases=("Flat Fee", "Fee", "Fixed Amount"),
+        ),
+        Field("Grace Days", Kind.INTEGER, "Days after the due date before any fee.", aliases=("Grace",), width=10),
+        Field(
+            "Minimum Balance", Kind.MONEY, "No fee while the overdue balance is below this.", aliases=("Min Balance",)
+        ),
+        Field("Minimum Fee", Kind.MONEY, "The smallest fee charged at a time.", aliases=("Min Fee",)),
+        Field("Maximum Fee", Kind.MONEY, "The most charged on one invoice in all.", aliases=("Max Fee", "Cap")),
+        Field(
+            "Frequency",
+            Kind.CHOICE,
+            "How often a Recurring Percent fee is charged.",
+            choices=FEE_FREQUENCIES,
+            aliases=("Period", "Every"),
+            width=11,
+        ),
+        Field(
+            "Max Charges",
+            Kind.INTEGER,
+            "The most times a recurring fee is charged on one invoice.",
+            aliases=("Max Periods", "Maximum Charges"),
+            width=11,
+        ),
+        Field(
+            "Compound",
+            Kind.CHOICE,
+            "Yes: recurring fees are charged on earlier fees too.",
+            choices=("Yes", "No"),
+            width=10,
+        ),
+    ),
+)
+
+RATE_TABLE = SheetSpec(
+    name="RateTable",
+    table="tblRateTable",
+    description="Reference rates for statutory interest: ECB main refinancing rate (EU), Bank of England base "
+    "rate (UK).",
+    aliases=("Rate Table", "Reference Rates", "Rates"),
+    when_missing=None,
+    fields=(
+        Field(
+            "Regime",
+            Kind.CHOICE,
+            "EU (Directive 2011/7/EU) or UK (Late Payment Act 1998).",
+            required=True,
+            choices=("EU", "UK"),
+            width=8,
+        ),
+        Field(
+            "Effective From",
+            Kind.DATE,
+            "The date the rate took effect.",
+            required=True,
+            aliases=("From", "Effective", "Date"),
+            width=13,
+        ),
+        Field(
+            "Rate",
+            Kind.NUMBER,
+            "The reference rate in percent, e.g. 3.15.",
+            required=True,
+            aliases=("Rate %", "Reference Rate"),
+            width=8,
+        ),
+        Field("Source", Kind.TEXT, "Where the rate was published.", width=50),
+    ),
+)
+
+DUNNING_LEVELS = SheetSpec(
+    name="DunningLevels",
+    table="tblDunningLevels",
+    description="Reminder levels: which letter goes out how long after the due date.",
+    key="Level",
+    aliases=("Dunning Levels", "Dunning", "Reminder Levels"),
+    when_missing=None,
+    fields=(
+        Field("Level", Kind.INTEGER, "1 for the first reminder, then 2, 3 ...", required=True, width=7),
+        Field(
+            "Days Past Due",
+            Kind.INTEGER,
+            "The most overdue invoice must be at least this late.",
+            required=True,
+            aliases=("Days Overdue", "Days Late"),
+            width=12,
+        ),
+        Field(
+            "Letter Template",
+            Kind.TEXT,
+            "The letter template in letter_templates/ (e.g. reminder.docx).",
+            required=True,
+            aliases=("Template", "Letter"),
+            width=20,
+        ),
+        Field(
+            "Fee Policy",
+            Kind.TEXT,
+            "A FeePolicies policy charged at this level (blank: none).",
+            aliases=("Policy",),
+            width=14,
+        ),
+        Field(
+            "Min Balance",
+            Kind.MONEY,
+            "No letter while the overdue balance is below this.",
+            aliases=("Minimum Balance",),
+        ),
+        Field(
+            "Days Since Previous",
+            Kind.INTEGER,
+            "Days to wait after the previous level's letter.",
+            aliases=("Wait Days", "Days Since Last"),
+            width=12,
+        ),
+    ),
+)
+
+INPUT_SHEETS: tuple[SheetSpec, ...] = (
+    CUSTOMERS,
+    INVOICES,
+    PAYMENTS,
+    ADJUSTMENTS,
+    FEE_POLICIES,
+    RATE_TABLE,
+    DUNNING_LEVELS,
+)
 
 SETTINGS_SHEET = "Settings"
 SETTINGS: tuple[SettingSpec, ...] = (

@@ -85,4 +85,4 @@ def test_readme_workbook_reference_is_generated_from_the_schema():
     from billing_addin.reference import workbook_reference
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert workbook_reference() in readme, "README is stale: run `billing schema` and paste its output"
+    assert workbook_reference() in readme, "README is stale: run `make readme`"
