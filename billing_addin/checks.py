@@ -633,6 +633,22 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
                     "Type a number of 0 or more.",
                 )
             )
+    buckets = s.values.get("Aging Buckets")
+    if buckets:
+        from billing_addin.ledger import parse_buckets
+
+        try:
+            parse_buckets(buckets)
+        except ValueError as e:
+            out.append(
+                error(
+                    "setting-invalid",
+                    s.sheet_title,
+                    s.cells.get("Aging Buckets", ""),
+                    f"Aging Buckets: {e}.",
+                    "Type increasing day counts separated by commas, e.g. 30, 60, 90.",
+                )
+            )
     locale = s.values.get("Locale")
     if locale:
         from babel import Locale, UnknownLocaleError

@@ -206,6 +206,19 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
     )
 
 
+def book_from_rows(rows: dict[str, list[list[object]]], settings: dict[str, object] | None = None) -> Book:
+    """A Book from rows as cells would hold them (header row first), through the same conversion as a
+    file: for the Excel shell, which reads values through xlwings, and for fast property tests."""
+    sheets: dict[str, SheetData | None] = {}
+    for spec in INPUT_SHEETS:
+        data = rows.get(spec.name)
+        sheets[spec.name] = None if data is None else _build_sheet(spec, spec.name, 0, 0, data[0], data[1:], None)
+    setting_rows = [["Setting", "Value"], *[[k, v] for k, v in (settings or {}).items()]]
+    book_settings = read_settings(((0, 0), setting_rows))
+    book_settings.sheet_title = SETTINGS_SHEET
+    return Book(sheet_titles=[*rows, SETTINGS_SHEET], sheets=sheets, settings=book_settings, source="(rows)")
+
+
 def read_settings(sheet: tuple[tuple[int, int], list[list[object]]]) -> Settings:
     """Settings from a Setting / Value sheet: names in the first column of the table, values beside them."""
     (row0, col0), rows = sheet

@@ -618,6 +618,19 @@ SETTINGS: tuple[SettingSpec, ...] = (
         default="No",
         choices=("Yes", "No"),
     ),
+    SettingSpec(
+        "Auto Apply Credits",
+        Kind.CHOICE,
+        "Yes: unapplied credit settles a customer's open and later invoices by itself; No: it waits.",
+        default="Yes",
+        choices=("Yes", "No"),
+    ),
+    SettingSpec(
+        "Aging Buckets",
+        Kind.TEXT,
+        "Upper bounds in days of the overdue buckets, e.g. 30, 60, 90 gives 1-30, 31-60, 61-90, 91+.",
+        default="30, 60, 90",
+    ),
 )
 
 
