@@ -20,6 +20,7 @@ from rich.table import Table
 
 from billing_addin import commands
 from billing_addin.findings import ERROR, Finding
+from billing_addin.interest_cli import add_interest_parser
 from billing_addin.reader import UnreadableWorkbook, check_readable, read_book
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_NOT_WRITTEN = 0, 1, 2, 3
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the workbook reference (sheets, columns, aliases) as Markdown")
     s.set_defaults(func=cmd_schema)
+    add_interest_parser(sub)
     return p
 
 

@@ -7,6 +7,8 @@ Excel row number the user sees, every column its letter.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +18,7 @@ import python_calamine as pc
 from billing_addin.book import Book, CellProblem, Settings, SheetData, column_letter
 from billing_addin.schema import (
     INPUT_SHEETS,
-    OWNED_SHEETS,
+    LOG_SHEETS,
     SETTINGS_SHEET,
     Field,
     SheetSpec,
@@ -71,6 +73,7 @@ def read_book(path: str | Path) -> Book:
     the file cannot be opened at all; everything wrong inside it becomes findings later."""
     path = Path(path)
     wb = open_workbook(path)
+    reading = "the workbook"
     try:
         titles = list(wb.sheet_names)
         by_key = {normalize_header(t): t for t in reversed(titles)}
@@ -78,18 +81,24 @@ def read_book(path: str | Path) -> Book:
         sheets: dict[str, SheetData | None] = {}
         for spec in INPUT_SHEETS:
             title = _find_title(spec.name, spec.aliases, by_key)
+            reading = f"sheet {title}"
             sheets[spec.name] = None if title is None else _read_sheet(wb, spec, title, tables.get(title, []))
         settings_title = _find_title(SETTINGS_SHEET, (), by_key)
         settings = read_settings(_sheet_rows(wb, settings_title)) if settings_title else Settings.defaults()
         settings.sheet_title = settings_title
         owned = {}
-        for name in OWNED_SHEETS:
+        for name in LOG_SHEETS:
             t = _find_title(name, (), by_key)
             if t is not None:
                 owned[name] = _sheet_rows(wb, t)[1]
-    except UnreadableWorkbook:
+    except (UnreadableWorkbook, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as e:
+    except BaseException as e:  # python-calamine turns some cells into a Rust panic, a BaseException
+        if type(e).__name__ == "PanicException":
+            raise UnreadableWorkbook(
+                f"{path.name}: {reading} holds a value the reader cannot convert ({e}); most often a huge or "
+                "negative number in a date-formatted cell. Correct that cell (Excel shows it as ####) and try again."
+            ) from e
         raise UnreadableWorkbook(f"{path.name} is damaged and cannot be read ({type(e).__name__}: {e}).") from e
     finally:
         wb.close()
@@ -121,8 +130,26 @@ def _tables_by_sheet(wb: pc.CalamineWorkbook) -> dict[str, list]:
 
 def _sheet_rows(wb: pc.CalamineWorkbook, title: str) -> tuple[tuple[int, int], list[list[object]]]:
     """(0-based row, col of the first cell returned), and the rows of the sheet's used range."""
-    sheet = wb.get_sheet_by_name(title)
-    return sheet.start or (0, 0), sheet.to_python()
+    with quiet_stderr():  # a Rust panic prints a backtrace on stderr; the user gets our one line instead
+        sheet = wb.get_sheet_by_name(title)
+        return sheet.start or (0, 0), sheet.to_python()
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Send what native code writes on file descriptor 2 to nowhere for the duration."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all (e.g. under Excel): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def match_headers(spec: SheetSpec, headers: Sequence[object]) -> dict[str, int]:
@@ -154,7 +181,9 @@ def _read_sheet(wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: li
     if best is not None:
         t = best[1]
         header_row0, col0 = t.start[0] - 1, t.start[1]
-        headers, rows, table_name = list(t.columns), t.to_python(), t.name
+        with quiet_stderr():
+            rows = t.to_python()
+        headers, table_name = list(t.columns), t.name
     else:
         (row0, col0), all_rows = _sheet_rows(wb, title)
         at, score = 0, -1

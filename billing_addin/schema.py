@@ -619,6 +619,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         choices=("Yes", "No"),
     ),
     SettingSpec(
+        "Default Fee Policy",
+        Kind.TEXT,
+        "The FeePolicies policy for customers that name none; blank or Exempt: no late fees.",
+    ),
+    SettingSpec(
         "Auto Apply Credits",
         Kind.CHOICE,
         "Yes: unapplied credit settles a customer's open and later invoices by itself; No: it waits.",
@@ -643,5 +648,7 @@ def setting_spec(name: str) -> SettingSpec | None:
 
 
 # Sheets the add-in owns and re-writes whole; a user's edits there are replaced.
-OWNED_SHEETS = ("Findings", "Audit")
+OWNED_SHEETS = ("Findings", "Audit", "Letters", "Balances", "Aging", "Dunning", "Dashboard")
+# Owned sheets whose earlier rows matter (logs): the reader keeps their raw rows.
+LOG_SHEETS = ("Audit", "Letters")
 INSTRUCTIONS_SHEET = "Instructions"

@@ -159,3 +159,17 @@ def test_xlsm_is_read(tmp_path, write, data):
     path = tmp_path / "book.xlsm"
     wb.save(path)
     assert len(read_book(path).sheet("Invoices")) == len(data.rows["Invoices"])
+
+
+def test_a_huge_number_in_a_date_cell_is_one_clear_line_not_a_rust_panic(tmp_path, capfd):
+    from billing_addin.template import build_template
+
+    path = tmp_path / "book.xlsx"
+    build_template(path)
+    wb = openpyxl.load_workbook(path)
+    wb["Invoices"]["C2"] = -1e12  # date-formatted by the template: python-calamine panics on it
+    wb.save(path)
+    assert main(["validate", str(path)]) == 2
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "sheet Invoices" in err and "date-formatted cell" in err
+    assert "panicked" not in err and "Traceback" not in err
