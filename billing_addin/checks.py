@@ -181,7 +181,7 @@ def check_duplicate_keys(book: Book, as_of: dt.date) -> list[Finding]:
         if spec.key is None:
             continue
         keys = [k for k in _column(sd, spec.key) if k is not None]
-        if len(set(map(str.casefold, keys))) == len(keys):
+        if len({str(k).casefold() for k in keys}) == len(keys):
             continue  # no duplicates: skip the row-by-row pass
         first: dict[str, int] = {}
         for row, key in values(sd, spec.key):

@@ -58,6 +58,34 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=iso_date, help="the demo's as-of date (default: today)")
     d.set_defaults(func=cmd_demo)
 
+    r = sub.add_parser("refresh", help="balances, aging, fees and dunning preview; --write puts them in the book")
+    r.add_argument("book", type=Path)
+    r.add_argument("--as-of", type=iso_date)
+    r.add_argument("--write", action="store_true", help="write the Balances, Aging, Dunning and Dashboard sheets")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_refresh)
+
+    f = sub.add_parser("fees", help="late fees and interest accrued per invoice; --post adds them to Adjustments")
+    f.add_argument("book", type=Path)
+    f.add_argument("--as-of", type=iso_date)
+    f.add_argument("--post", action="store_true", help="append what is not yet charged as Late Fee adjustments")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_fees)
+
+    g = sub.add_parser("dunning", help="who would get which reminder letter and why, and who is skipped")
+    g.add_argument("book", type=Path)
+    g.add_argument("--as-of", type=iso_date)
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=cmd_dunning)
+
+    t = sub.add_parser("statement", help="statement of account for one customer and period")
+    t.add_argument("book", type=Path)
+    t.add_argument("customer_id")
+    t.add_argument("--from", dest="start", type=iso_date, required=True)
+    t.add_argument("--to", dest="end", type=iso_date, required=True)
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_statement)
+
     s = sub.add_parser("schema", help="print the workbook reference (sheets, columns, aliases) as Markdown")
     s.set_defaults(func=cmd_schema)
     add_interest_parser(sub)
@@ -192,6 +220,156 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if write_patch(path, result, book, stamp):
         out.print(f"[bold]3. Wrote the Findings and Audit sheets[/bold] into {path.resolve()}")
     out.print(f"\nOpen {path.resolve()} in Excel or LibreOffice; the Findings sheet links to each cell.")
+    return EXIT_OK
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+
+
+def _money(text: str | None) -> str:
+    return "" if text is None else text
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    book, stamp = load(args.book, for_write=args.write)
+    as_of = commands.resolve_as_of(book, args.as_of)
+    result = commands.refresh(book, as_of, user=audit_user(book))
+    if args.json:
+        _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        show_portfolio(result.data)
+        if result.findings:
+            show_findings(result.findings, args.book.name, as_of)
+    if args.write and not write_patch(args.book, result, book, stamp):
+        return EXIT_NOT_WRITTEN
+    return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def show_portfolio(data: dict) -> None:
+    out.print(f"[bold]Receivables as of {data['as_of']}[/bold]")
+    for cur, p in data["portfolio"].items():
+        t = Table(title=cur, title_justify="left")
+        for col in ("Receivables", "Credit", "Balance", "Overdue", *p["buckets"], "DSO"):
+            t.add_column(col, justify="right")
+        t.add_row(
+            p["receivables"],
+            p["unapplied_credit"],
+            p["balance"],
+            p["overdue"],
+            *p["buckets"].values(),
+            p["dso_days"] or "-",
+        )
+        out.print(t)
+    letters = data["dunning"]["letters"]
+    fees = [f for f in data["fees"] if f["to_post"] != "0.00"]
+    out.print(
+        f"{len(data['customers'])} customer accounts; {len(fees)} invoices with fees not yet posted; "
+        f"{len(letters)} dunning letters due ({len(data['dunning']['skipped'])} customers skipped)."
+    )
+
+
+def cmd_fees(args: argparse.Namespace) -> int:
+    book, stamp = load(args.book, for_write=args.post)
+    as_of = commands.resolve_as_of(book, args.as_of)
+    result = commands.fees(book, as_of, post=args.post, user=audit_user(book))
+    if args.json:
+        _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        t = Table(title=f"Late fees accrued as of {as_of}", title_justify="left")
+        for col in ("Invoice", "Customer", "Policy", "Interest", "Fixed", "Charged", "To post"):
+            t.add_column(col, justify="right" if col in ("Interest", "Fixed", "Charged", "To post") else "left")
+        for fee in result.data["fees"]:
+            t.add_row(
+                fee["invoice_no"],
+                fee["customer_id"],
+                _plain(fee["policy"]),
+                fee["interest"],
+                fee["fixed"],
+                fee["charged"],
+                fee["to_post"],
+            )
+        out.print(t)
+        if result.findings:
+            show_findings(result.findings, args.book.name, as_of)
+    if args.post:
+        if result.errors and not result.patch.appends:
+            return EXIT_ERRORS
+        if result.patch.appends and not write_patch(args.book, result, book, stamp):
+            return EXIT_NOT_WRITTEN
+        err.print(f"Posted {result.counts.get('posted', 0)} late fee(s) to the Adjustments sheet.", markup=False)
+    return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def cmd_dunning(args: argparse.Namespace) -> int:
+    book, _ = load(args.book, for_write=False)
+    as_of = commands.resolve_as_of(book, args.as_of)
+    result = commands.dunning(book, as_of)
+    if args.json:
+        _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+        return EXIT_ERRORS if result.errors else EXIT_OK
+    t = Table(title=f"Dunning as of {as_of}", title_justify="left")
+    for col in ("Customer", "Level", "Letter", "Invoices", "Overdue", "Why"):
+        t.add_column(col)
+    for d in result.data["letters"]:
+        t.add_row(
+            d["customer_id"],
+            str(d["level"]),
+            d["letter_template"],
+            ", ".join(d["invoices"]),
+            d["overdue"],
+            _plain(d["reason"]),
+        )
+    out.print(t)
+    s = Table(title="Skipped", title_justify="left")
+    s.add_column("Customer")
+    s.add_column("Why")
+    for k in result.data["skipped"]:
+        s.add_row(k["customer_id"], _plain(k["reason"]))
+    out.print(s)
+    if result.findings:
+        show_findings(result.findings, args.book.name, as_of)
+    return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def cmd_statement(args: argparse.Namespace) -> int:
+    book, _ = load(args.book, for_write=False)
+    try:
+        result = commands.statement(book, args.customer_id, args.start, args.end)
+    except KeyError:
+        err.print(
+            f"billing: customer {args.customer_id} has no invoices, payments or adjustments up to {args.end}.",
+            markup=False,
+        )
+        return EXIT_ERRORS
+    except ValueError as e:
+        err.print(f"billing: {e}", markup=False)
+        return EXIT_UNREADABLE
+    if args.json:
+        _print_json(result.data)
+        return EXIT_OK
+    for s in result.data["statements"]:
+        t = Table(
+            title=f"Statement for {result.data['customer_id']} ({s['currency']}), "
+            f"{result.data['from']} to {result.data['to']}",
+            title_justify="left",
+        )
+        for col in ("Date", "Type", "Reference", "Invoice", "Charge", "Credit", "Balance"):
+            t.add_column(col, justify="right" if col in ("Charge", "Credit", "Balance") else "left")
+        t.add_row("", "Opening balance", "", "", "", "", s["opening_balance"])
+        for ln in s["lines"]:
+            t.add_row(
+                ln["date"],
+                ln["kind"],
+                _plain(ln["reference"]),
+                ln["invoice_no"],
+                "" if ln["charge"] == "0.00" else ln["charge"],
+                "" if ln["credit"] == "0.00" else ln["credit"],
+                ln["balance"],
+            )
+        t.add_row("", "Closing balance", "", "", "", "", s["closing_balance"])
+        out.print(t)
+        out.print("Aging: " + ", ".join(f"{k} {v}" for k, v in s["aging"].items()))
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ AUDIT_COLUMNS = (
     Column("Errors", 8),
     Column("Warnings", 10),
     Column("Rows Read", 11),
+    Column("Details", 40),
     Column("User", 14),
 )
 
@@ -37,6 +38,8 @@ class Result:
     patch: Patch = field(default_factory=Patch)
     files: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # what --json prints besides findings
+    details: str = ""  # one line for the Audit sheet
 
     @property
     def errors(self) -> list[Finding]:
@@ -105,6 +108,7 @@ def audit_sheet(book: Book, result: Result, now: dt.datetime | None, user: str |
         result.counts.get("errors", 0),
         result.counts.get("warnings", 0),
         result.counts.get("rows", 0),
+        result.details or None,
         user,
     )
     return OwnedSheet(AUDIT_SHEET, AUDIT_COLUMNS, (*kept, row))
@@ -112,3 +116,272 @@ def audit_sheet(book: Book, result: Result, now: dt.datetime | None, user: str |
 
 def _blank_to_none(v: object) -> object:
     return None if v == "" else v
+
+
+# --- ledger commands -----------------------------------------------------------------------------------
+
+
+def _ledger_findings(book: Book):
+    """Findings from the ledger's own sheets (rates, policies, levels): not part of validate's checks
+    because they only matter once fees and dunning are computed."""
+    from billing_addin.statutory import rates_from_book
+
+    rates, findings = rates_from_book(book)
+    return tuple(rates), findings
+
+
+def refresh(book: Book, as_of: dt.date, *, now: dt.datetime | None = None, user: str | None = None) -> Result:
+    """Balances, aging, fees accrued and dunning preview; the patch holds the Balances, Aging, Dunning and
+    Dashboard sheets and an Audit row."""
+    from billing_addin import reports
+    from billing_addin.dunning import levels_from_book, plan_dunning
+    from billing_addin.fees import accrue_fees
+    from billing_addin.ledger import build_ledger
+    from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
+
+    ledger = build_ledger(book, as_of)
+    rates, findings = _ledger_findings(book)
+    fees, fee_findings = accrue_fees(book, ledger, rates)
+    levels, level_findings = levels_from_book(book)
+    log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
+    decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
+    result = Result("refresh", as_of, sort_findings(findings + fee_findings + level_findings, book.sheet_titles))
+    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    result.details = (
+        f"{len(ledger.customers)} customer balances, {sum(1 for f in fees if f.to_post)} invoices "
+        f"with fees to post, {len(decisions)} letters due"
+    )
+    result.data = refresh_json(ledger, fees, decisions, skips)
+    result.patch = Patch(
+        sheets=(
+            reports.balances_sheet(book, ledger, fees),
+            reports.aging_sheet(book, ledger),
+            reports.dunning_sheet(decisions, skips),
+            reports.dashboard_sheet(book, ledger),
+            audit_sheet(book, result, now, user),
+        )
+    )
+    return result
+
+
+def money_text(cents: int | None) -> str | None:
+    from billing_addin.money import format_cents
+
+    return None if cents is None else format_cents(cents)
+
+
+def refresh_json(ledger, fees, decisions, skips) -> dict:
+    from billing_addin.reports import dso_days
+
+    currencies = sorted({c.currency for c in ledger.customers})
+    portfolio = {}
+    for cur in currencies:
+        mine = [c for c in ledger.customers if c.currency == cur]
+        dso = dso_days(ledger, cur)
+        portfolio[cur] = {
+            "receivables": money_text(sum(c.open_items for c in mine)),
+            "unapplied_credit": money_text(sum(c.unapplied_credit for c in mine)),
+            "balance": money_text(sum(c.balance for c in mine)),
+            "overdue": money_text(sum(c.overdue for c in mine)),
+            "buckets": {
+                label: money_text(sum(c.buckets[i] for c in mine)) for i, label in enumerate(ledger.bucket_labels)
+            },
+            "dso_days": None if dso is None else str(dso),
+        }
+    return {
+        "as_of": ledger.as_of.isoformat(),
+        "portfolio": portfolio,
+        "customers": [
+            {
+                "customer_id": c.customer_id,
+                "currency": c.currency,
+                "balance": money_text(c.balance),
+                "unapplied_credit": money_text(c.unapplied_credit),
+                "overdue": money_text(c.overdue),
+                "oldest_overdue": c.oldest_overdue.isoformat() if c.oldest_overdue else None,
+                "last_payment": c.last_payment.isoformat() if c.last_payment else None,
+                "buckets": [money_text(b) for b in c.buckets],
+                "max_days_past_due": c.max_days_past_due,
+            }
+            for c in ledger.customers
+        ],
+        "fees": [fee_json(f) for f in fees],
+        "dunning": dunning_json(decisions, skips),
+    }
+
+
+def fee_json(f) -> dict:
+    return {
+        "invoice_no": f.invoice_no,
+        "customer_id": f.customer_id,
+        "currency": f.currency,
+        "policy": f.policy,
+        "interest": money_text(f.interest),
+        "fixed": money_text(f.fixed),
+        "accrued": money_text(f.accrued),
+        "charged": money_text(f.charged),
+        "to_post": money_text(f.to_post),
+        "detail": f.detail,
+    }
+
+
+def dunning_json(decisions, skips) -> dict:
+    return {
+        "letters": [
+            {
+                "customer_id": d.customer_id,
+                "currency": d.currency,
+                "level": d.level,
+                "letter_template": d.letter_template,
+                "invoices": list(d.invoices),
+                "overdue": money_text(d.overdue_cents),
+                "max_days_past_due": d.max_days_past_due,
+                "reason": d.reason,
+            }
+            for d in decisions
+        ],
+        "skipped": [
+            {"customer_id": s.customer_id, "currency": s.currency, "reason_code": s.reason_code, "reason": s.reason}
+            for s in skips
+        ],
+    }
+
+
+LATE_FEE_REASON = "Late fee ({policy}) accrued to {as_of}; posted by the billing add-in"
+
+
+def fees(
+    book: Book, as_of: dt.date, *, post: bool = False, now: dt.datetime | None = None, user: str | None = None
+) -> Result:
+    """Fees accrued per invoice as at `as_of`; with `post`, the patch appends what is not yet charged as
+    Late Fee rows on the Adjustments sheet (each marked as made by the add-in) and an Audit row."""
+    from billing_addin.fees import accrue_fees
+    from billing_addin.ledger import build_ledger
+    from billing_addin.patch import AppendRows
+
+    ledger = build_ledger(book, as_of)
+    rates, findings = _ledger_findings(book)
+    accruals, fee_findings = accrue_fees(book, ledger, rates)
+    result = Result("fees", as_of, sort_findings(findings + fee_findings, book.sheet_titles))
+    to_post = [f for f in accruals if f.to_post > 0]
+    result.data = {"as_of": as_of.isoformat(), "fees": [fee_json(f) for f in accruals], "posted": post}
+    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    total = sum(f.to_post for f in to_post)
+    result.details = f"{len(to_post)} late fees, {money_text(total)} in all" + (" posted" if post else " (preview)")
+    if post and to_post:
+        adj = book.sheet("Adjustments")
+        if adj is None:
+            result.findings.append(
+                Finding(
+                    ERROR,
+                    "missing-sheet",
+                    "Adjustments",
+                    "",
+                    "Late fees cannot be posted: the workbook has no Adjustments sheet.",
+                    "Add an Adjustments sheet (`billing new` shows its columns).",
+                )
+            )
+            return result
+        header = adj.headers
+        needed = ("Customer ID", "Invoice No", "Date", "Type", "Amount")
+        missing = [n for n in needed if n not in header]
+        if missing:
+            result.findings.append(
+                Finding(
+                    ERROR,
+                    "missing-column",
+                    adj.title,
+                    f"A{adj.header_row}",
+                    f"Late fees cannot be posted: Adjustments has no {', '.join(missing)} column.",
+                    "Add the column(s) to the Adjustments sheet's header row.",
+                )
+            )
+            return result
+        rows = []
+        for f in to_post:
+            row = {
+                header["Customer ID"]: f.customer_id,
+                header["Invoice No"]: f.invoice_no,
+                header["Date"]: as_of,
+                header["Type"]: "Late Fee",
+                header["Amount"]: money_decimal(f.to_post),
+            }
+            if "Adjustment ID" in header:
+                row[header["Adjustment ID"]] = f"LF-{f.invoice_no}-{as_of:%Y%m%d}"
+            if "Reason" in header:
+                row[header["Reason"]] = LATE_FEE_REASON.format(policy=f.policy, as_of=as_of)
+            rows.append(row)
+        result.patch = Patch(
+            sheets=(audit_sheet(book, result, now, user),), appends=(AppendRows(adj.title, tuple(rows)),)
+        )
+    result.counts["posted"] = len(to_post) if post else 0
+    return result
+
+
+def money_decimal(cents: int):
+    from billing_addin.money import cents_to_decimal
+
+    return cents_to_decimal(cents)
+
+
+def dunning(book: Book, as_of: dt.date) -> Result:
+    """Who would get which letter and why, and who is skipped and why (a preview; nothing is written)."""
+    from billing_addin.dunning import levels_from_book, plan_dunning
+    from billing_addin.ledger import build_ledger
+    from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
+
+    ledger = build_ledger(book, as_of)
+    levels, findings = levels_from_book(book)
+    decisions, skips = plan_dunning(
+        book, as_of, ledger=ledger, levels=levels, log=read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
+    )
+    result = Result("dunning", as_of, sort_findings(findings, book.sheet_titles))
+    result.data = {"as_of": as_of.isoformat(), **dunning_json(decisions, skips)}
+    result.counts = {"letters": len(decisions), "skipped": len(skips)}
+    return result
+
+
+def statement(book: Book, customer_id: str, start: dt.date, end: dt.date) -> Result:
+    """A statement of account for one customer and period (one per currency). KeyError if unknown."""
+    from billing_addin.statements import statements
+
+    result = Result("statement", end)
+    stmts = statements(book, customer_id, start, end)
+    result.data = {
+        "customer_id": stmts[0].customer_id,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "statements": [statement_json(s) for s in stmts],
+    }
+    return result
+
+
+def statement_json(s) -> dict:
+    return {
+        "currency": s.currency,
+        "opening_balance": money_text(s.opening),
+        "closing_balance": money_text(s.closing),
+        "lines": [
+            {
+                "date": ln.date.isoformat(),
+                "kind": ln.kind,
+                "reference": ln.reference,
+                "invoice_no": ln.invoice_no,
+                "charge": money_text(ln.charge),
+                "credit": money_text(ln.credit),
+                "balance": money_text(ln.balance),
+            }
+            for ln in s.lines
+        ],
+        "aging": dict(zip(s.bucket_labels, (money_text(b) for b in s.buckets))),
+        "unapplied_credit": money_text(s.unapplied_credit),
+        "open_items": [
+            {
+                "invoice_no": getattr(i, "invoice_no", getattr(i, "key", "")),
+                "due_date": (getattr(i, "due_date", None) or i.date).isoformat(),
+                "outstanding": money_text(i.outstanding),
+                "days_past_due": getattr(i, "days_past_due", 0),
+            }
+            for i in s.open_items
+        ],
+    }

@@ -67,6 +67,7 @@ SETTINGS = {
     "Default Currency": "USD",
     "Default Terms": 30,
     "Locale": "en_US",
+    "Default Fee Policy": "Standard",
 }
 
 

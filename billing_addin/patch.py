@@ -43,7 +43,8 @@ class Chart:
     """A native Excel chart on an owned sheet, drawn from that sheet's own columns.
 
     kind: "bar", "column", "line" or "pie". `categories` and each of `series` name columns of the sheet
-    (by header); the chart covers every data row. `anchor` is the top-left cell, e.g. "H2".
+    (by header); the chart covers every data row, or data rows `rows` = (first, last), counted from 1.
+    `anchor` is the top-left cell, e.g. "H2".
     """
 
     kind: str
@@ -53,6 +54,7 @@ class Chart:
     anchor: str = "H2"
     width_cells: int = 8
     height_cells: int = 16
+    rows: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def read_book(path: str | Path) -> Book:
             reading = f"sheet {title}"
             sheets[spec.name] = None if title is None else _read_sheet(wb, spec, title, tables.get(title, []))
         settings_title = _find_title(SETTINGS_SHEET, (), by_key)
+        reading = f"sheet {settings_title}"
         settings = read_settings(_sheet_rows(wb, settings_title)) if settings_title else Settings.defaults()
         settings.sheet_title = settings_title
         owned = {}

@@ -59,7 +59,7 @@ def build_template(
     _instructions_sheet(wb)
     _settings_sheet(wb, settings or {})
     for spec in INPUT_SHEETS:
-        _input_sheet(wb, spec, rows.get(spec.name, ()))
+        _input_sheet(wb, spec, rows[spec.name] if spec.name in rows else default_rows(spec.name))
     path = Path(path)
     wb.save(path)
     return path
@@ -174,3 +174,29 @@ def summary_cells() -> dict[str, str]:
     """Label -> cell address of each summary formula on the Instructions sheet (for tests and docs)."""
     start = len(INSTRUCTIONS) + 5
     return {label: f"B{start + i}" for i, (label, _) in enumerate(SUMMARY)}
+
+
+def default_rows(sheet: str) -> list[list[object]]:
+    """What a new workbook starts with on the sheets that configure the add-in (schema column order)."""
+    if sheet == "RateTable":
+        from billing_addin.statutory import default_rate_rows
+
+        return [list(r) for r in default_rate_rows()]
+    if sheet == "FeePolicies":
+        # Policy, Type, Rate, Amount, Grace Days, Minimum Balance, Minimum Fee, Maximum Fee, Frequency,
+        # Max Charges, Compound
+        return [
+            ["Standard", "Recurring Percent", 1.5, None, 10, 25.0, 5.0, None, "Monthly", 12, "No"],
+            ["Flat 25", "Flat", None, 25.0, 15, 50.0, None, None, None, None, None],
+            ["Interest 8%", "Daily Interest", 8, None, 0, None, None, None, None, None, None],
+            ["Statutory EU", "Statutory EU", 8, None, 0, None, None, None, None, None, None],
+            ["Statutory UK", "Statutory UK", 8, None, 0, None, None, None, None, None, None],
+        ]
+    if sheet == "DunningLevels":
+        # Level, Days Past Due, Letter Template, Fee Policy, Min Balance, Days Since Previous
+        return [
+            [1, 7, "reminder.docx", None, 10.0, 0],
+            [2, 30, "past_due.docx", None, 10.0, 14],
+            [3, 60, "final_notice.docx", None, 10.0, 14],
+        ]
+    return []

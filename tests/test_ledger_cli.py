@@ -1,0 +1,125 @@
+"""refresh, fees --post, dunning and statement end to end on real workbook files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+import python_calamine as pc
+
+from billing_addin.cli import main
+from billing_addin.demo import build_demo_book
+from billing_addin.ledger import build_ledger
+from billing_addin.reader import read_book
+
+AS_OF = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "book.xlsx"
+    build_demo_book(path, AS_OF, mistakes=False)
+    return path
+
+
+@pytest.fixture
+def book_copy(demo_book, tmp_path):
+    path = tmp_path / "book.xlsx"
+    shutil.copy(demo_book, path)
+    return path
+
+
+def sheet(path, name):
+    return pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+
+
+def run_json(capsys, *args):
+    code = main([*args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_refresh_json_matches_the_ledger_and_write_puts_four_sheets_in(book_copy, capsys):
+    code, data = run_json(capsys, "refresh", str(book_copy), "--as-of", str(AS_OF))
+    assert code == 0
+    ledger = build_ledger(read_book(book_copy), AS_OF)
+    usd = data["portfolio"]["USD"]
+    assert usd["balance"] == f"{sum(c.balance for c in ledger.customers) / 100:.2f}"
+    assert list(usd["buckets"]) == ["Current", "1-30", "31-60", "61-90", "91+"]
+    assert sum(float(v) for v in usd["buckets"].values()) == pytest.approx(float(usd["receivables"]))
+    assert data["dunning"]["letters"] and data["fees"]
+
+    assert main(["refresh", str(book_copy), "--as-of", str(AS_OF), "--write"]) == 0
+    capsys.readouterr()
+    aging = sheet(book_copy, "Aging")
+    assert aging[0][:4] == ["Customer ID", "Name", "Currency", "Balance"]
+    assert len(aging) - 1 == len(data["customers"])
+    first = data["customers"][0]
+    assert aging[1][0] == first["customer_id"] and f"{aging[1][3]:.2f}" == first["balance"]
+    dashboard = sheet(book_copy, "Dashboard")
+    assert [r[1] for r in dashboard[1:6]] == ["Current", "1-30", "31-60", "61-90", "91+"]
+    assert any(r[0] == "Largest overdue" for r in dashboard)
+    balances = sheet(book_copy, "Balances")
+    assert len(balances) - 1 == len(ledger.invoices)
+    # The Dashboard carries a native chart over the aging rows only.
+    import zipfile
+
+    with zipfile.ZipFile(book_copy) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = z.read(charts[0]).decode()
+    assert "'Dashboard'!$D$2:$D$6" in xml or "Dashboard!$D$2:$D$6" in xml
+
+
+def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_copy, capsys):
+    code, preview = run_json(capsys, "fees", str(book_copy), "--as-of", str(AS_OF))
+    to_post = [f for f in preview["fees"] if f["to_post"] != "0.00"]
+    assert to_post, "the demo book has overdue invoices under the Standard policy"
+    before = len(sheet(book_copy, "Adjustments"))
+    assert main(["fees", str(book_copy), "--as-of", str(AS_OF), "--post"]) == 0
+    adj = sheet(book_copy, "Adjustments")
+    assert len(adj) == before + len(to_post)
+    header = adj[0]
+    new = [dict(zip(header, r)) for r in adj[before:]]
+    assert {r["Type"] for r in new} == {"Late Fee"} and all("billing add-in" in r["Reason"] for r in new)
+    assert sorted(f"{r['Amount']:.2f}" for r in new) == sorted(f["to_post"] for f in to_post)
+    # Again the same day, and for an earlier day: nothing more.
+    assert main(["fees", str(book_copy), "--as-of", str(AS_OF), "--post"]) == 0
+    assert main(["fees", str(book_copy), "--as-of", str(AS_OF - dt.timedelta(days=20)), "--post"]) == 0
+    assert len(sheet(book_copy, "Adjustments")) == len(adj)
+    # Two months later: only what accrued since.
+    later = AS_OF + dt.timedelta(days=62)
+    capsys.readouterr()
+    _, again = run_json(capsys, "fees", str(book_copy), "--as-of", str(later))
+    assert all(float(f["charged"]) <= float(f["accrued"]) for f in again["fees"])
+    assert any(f["to_post"] != "0.00" for f in again["fees"])
+    # The posted fees are charges in the ledger now: balances grew by exactly what was posted.
+    posted = sum(round(float(f["to_post"]) * 100) for f in to_post)
+    original = build_ledger(read_book(book_copy), AS_OF)
+    assert sum(i.fees for i in original.invoices.values()) == posted
+
+
+def test_dunning_preview_json(book_copy, capsys):
+    code, data = run_json(capsys, "dunning", str(book_copy), "--as-of", str(AS_OF))
+    assert code == 0
+    letters = data["letters"]
+    assert letters and all(d["level"] == 1 for d in letters)  # nothing sent yet: everyone starts at level 1
+    assert {"customer_id", "level", "letter_template", "invoices", "overdue", "reason"} <= set(letters[0])
+    names = {r[1] for r in sheet(book_copy, "Customers")[1:]}
+    assert not any(n in json.dumps(data) for n in names), "no customer names in dunning output"
+
+
+def test_statement_json_and_unknown_customer(book_copy, capsys):
+    code, data = run_json(capsys, "statement", str(book_copy), "C1002", "--from", "2026-06-01", "--to", str(AS_OF))
+    assert code == 0
+    [s] = data["statements"]
+    running = float(s["opening_balance"])
+    for line in s["lines"]:
+        running += float(line["charge"]) - float(line["credit"])
+        assert f"{running:.2f}" == line["balance"]
+    ledger = build_ledger(read_book(book_copy), AS_OF)
+    c1002 = next(c for c in ledger.customers if c.customer_id == "C1002")
+    assert s["closing_balance"] == f"{c1002.balance / 100:.2f}"
+    assert main(["statement", str(book_copy), "NOPE", "--from", "2026-01-01", "--to", "2026-02-01"]) == 1
+    assert "NOPE" in capsys.readouterr().err
