@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import getpass
 import json
 import os
@@ -116,7 +117,11 @@ def load(path: Path, for_write: bool = True):
 
         check_readable(path)
         stamp = FileStamp.of(path)
-    return read_book(path), stamp
+    book = read_book(path)
+    # The book's millions of small objects live as long as the command: keep the cyclic garbage
+    # collector from walking them again and again while the ledger makes its own (measured: ~2 s on 100k rows).
+    gc.freeze()
+    return book, stamp
 
 
 def write_patch(path: Path, result: commands.Result, book, stamp) -> bool:

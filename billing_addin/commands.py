@@ -236,6 +236,9 @@ def dunning_json(decisions, skips) -> dict:
                 "invoices": list(d.invoices),
                 "overdue": money_text(d.overdue_cents),
                 "max_days_past_due": d.max_days_past_due,
+                "fee_policy": d.fee_policy,
+                "previous_level": d.previous_level,
+                "previous_date": d.previous_date.isoformat() if d.previous_date else None,
                 "reason": d.reason,
             }
             for d in decisions

@@ -223,15 +223,16 @@ def write_plain_book(
     data = generate(
         as_of, customers=customers, invoices=invoices, payments=min(payments, invoices), seed=seed, mistakes=False
     )
-    # More payments than invoices: split some into two instalments.
+    # More payments than invoices: split some payments into two instalments of half each.
     pays = data.rows[PAYMENTS.name]
     extra = payments - len(pays)
-    for k in range(max(0, extra)):
-        p = list(pays[k % len(pays)])
-        p[0] = f"P{900000 + k}"
-        p[6] = f"REFX{k}"
-        p[7] = None
-        pays.append(p)
+    for k in range(max(0, min(extra, len(pays)))):
+        first = pays[k]
+        half = round(first[3] / 2, 2)
+        second = list(first)
+        second[0], second[3], second[6] = f"P{900000 + k}", round(first[3] - half, 2), f"REFX{k}"
+        first[3] = half
+        pays.append(second)
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})

@@ -36,8 +36,8 @@ def float_to_cents(value: float) -> int:
 
 
 def cents_to_decimal(cents: int) -> Decimal:
-    """12345 -> Decimal('123.45')."""
-    return (Decimal(int(cents)) / 100).quantize(CENT)
+    """12345 -> Decimal('123.45'), 0 -> Decimal('0.00') (exact: a shift of the exponent, no division)."""
+    return Decimal(int(cents)).scaleb(-2)
 
 
 def format_cents(cents: int) -> str:

@@ -501,7 +501,7 @@ DUNNING_LEVELS = SheetSpec(
     table="tblDunningLevels",
     description="Reminder levels: which letter goes out how long after the due date.",
     key="Level",
-    aliases=("Dunning Levels", "Dunning", "Reminder Levels"),
+    aliases=("Dunning Levels", "Reminder Levels"),
     when_missing=None,
     fields=(
         Field("Level", Kind.INTEGER, "1 for the first reminder, then 2, 3 ...", required=True, width=7),

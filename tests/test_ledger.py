@@ -178,7 +178,7 @@ def test_statement_running_balance_and_open_items(tmp_path):
     build_template(path, rows, {"Company Name": "Us"})
     [s] = statements(read_book(path), "C1", D(2026, 3, 1), D(2026, 6, 30))
     assert s.opening == 0  # I1 was billed and paid before the period
-    assert [(l.kind, l.charge, l.credit, l.balance) for l in s.lines] == [
+    assert [(ln.kind, ln.charge, ln.credit, ln.balance) for ln in s.lines] == [
         ("Invoice", 25050, 0, 25050),
         ("Payment", 0, 5000, 20050),
         ("Credit Note", 0, 50, 20000),

@@ -1,0 +1,57 @@
+"""Benchmark: `billing refresh --json` (balances, aging, fees, dunning) end to end on the 100k-invoice /
+150k-payment book, against python-calamine's bare read of the same file in the same run.
+
+    python bench/refresh.py [--json] [--invoices N]
+
+Target: ratio <= 2.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate import AS_OF, big_book, calamine_read  # noqa: E402
+
+
+def run_refresh(path: Path) -> tuple[float, float, dict]:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "billing_addin", "refresh", str(path), "--as-of", str(AS_OF),
+                           "--json"], capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"refresh failed: {proc.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak, json.loads(proc.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--invoices", type=int, default=100_000)
+    args = ap.parse_args()
+    path = big_book(args.invoices, int(args.invoices * 1.5), max(50, args.invoices // 20))
+    calamine_read(path)
+    read_s = min(calamine_read(path) for _ in range(2))
+    refresh_s, peak_mb, data = run_refresh(path)
+    result = {
+        "invoices": args.invoices,
+        "calamine_read_s": round(read_s, 3),
+        "refresh_s": round(refresh_s, 3),
+        "ratio": round(refresh_s / read_s, 2),
+        "peak_rss_mb": round(peak_mb, 1),
+        "customers": len(data["customers"]),
+        "letters_due": len(data["dunning"]["letters"]),
+        "target": "ratio <= 2.0",
+    }
+    print(json.dumps(result) if args.json else "\n".join(f"{k:>16}: {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()
