@@ -91,6 +91,7 @@ def read_book(path: str | Path) -> Book:
         for name in LOG_SHEETS:
             t = _find_title(name, (), by_key)
             if t is not None:
+                reading = f"sheet {t}"
                 owned[name] = _sheet_rows(wb, t)[1]
     except (UnreadableWorkbook, KeyboardInterrupt, SystemExit):
         raise

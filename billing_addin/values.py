@@ -105,10 +105,11 @@ def convert_money(values: Sequence[object]) -> tuple[list[int | None], list[Prob
     """Cents for a column. Plain numbers take a vectorised path; 2.675 still rounds to 2.68 (Excel's ROUND)."""
     n = len(values)
     x = np.fromiter((v if type(v) is float else np.nan for v in values), dtype=np.float64, count=n)
-    scaled = x * 100
-    cents = np.rint(scaled)
-    # Exact when the typed number had at most two decimals; anything else goes through Decimal.
-    ok = (np.abs(scaled - cents) < 1e-6) & (np.abs(scaled) < 1e15)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e307 typed in a cell: a finding, not a warning
+        scaled = x * 100
+        cents = np.rint(scaled)
+        # Exact when the typed number had at most two decimals; anything else goes through Decimal.
+        ok = (np.abs(scaled - cents) < 1e-6) & (np.abs(scaled) < 1e15)
     cents_list = np.where(ok, cents, 0).astype(np.int64).tolist()
     out: list = [
         c if k else (None if v == "" or v is None else _SLOW) for c, k, v in zip(cents_list, ok.tolist(), values)
