@@ -133,8 +133,13 @@ def write_patch(path: Path, result: commands.Result, book, stamp) -> bool:
     except WriteRefused as e:
         err.print(f"billing: not written: {e}", markup=False)
         return False
+    appended = (
+        f" and {report.rows_appended} row(s) on {', '.join(a.sheet for a in result.patch.appends)}"
+        if report.rows_appended
+        else ""
+    )
     err.print(
-        f"Wrote {', '.join(report.sheets_written)} into {path.name}"
+        f"Wrote {', '.join(report.sheets_written)}{appended} into {path.name}"
         + (f" (backup: {report.backup})" if report.backup else ""),
         markup=False,
     )
@@ -224,7 +229,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     show_findings(result.findings, path.name, as_of)
     if write_patch(path, result, book, stamp):
         out.print(f"[bold]3. Wrote the Findings and Audit sheets[/bold] into {path.resolve()}")
-    out.print(f"\nOpen {path.resolve()} in Excel or LibreOffice; the Findings sheet links to each cell.")
+    out.print("[bold]4. Posted late fees[/bold] (billing fees --post, policy Standard: 1.5% a month after 10 days):")
+    book, stamp = load(path)
+    result = commands.fees(book, as_of, post=True)
+    if result.patch.appends and write_patch(path, result, book, stamp):
+        total = sum(int(f["to_post"].replace(".", "")) for f in result.data["fees"])
+        out.print(f"   {result.counts.get('posted', 0)} Late Fee rows, {total / 100:,.2f} in all, added to Adjustments")
+    out.print("[bold]5. Refreshed balances, aging, dunning and the dashboard[/bold] (billing refresh --write):")
+    book, stamp = load(path)
+    result = commands.refresh(book, as_of)
+    show_portfolio(result.data)
+    write_patch(path, result, book, stamp)
+    out.print(
+        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning; "
+        "the Findings sheet links to each wrong cell."
+    )
     return EXIT_OK
 
 

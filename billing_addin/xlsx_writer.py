@@ -114,7 +114,7 @@ def apply_patch(
     try:
         with source:
             try:
-                edit = _plan(source, patch)
+                edit, sheet_names = _plan(source, patch)
             except BadWorkbookZip as error:
                 raise _damaged(book, error) from error
             temp, handle = open_temp(book)
@@ -132,7 +132,7 @@ def apply_patch(
                 builder.close()
                 handle.flush()
                 os.fsync(handle.fileno())
-        _verify(temp, patch)
+        _verify(temp, patch, sheet_names)
         # Last look before replacing: someone may have opened or saved the book while we wrote.
         check_not_open(book)
         if not FileStamp.of(book).same_content(stamp):
@@ -170,8 +170,11 @@ def _damaged(book: Path, error: Exception) -> WriteRefused:
     )
 
 
-def _plan(source: SourceZip, patch: Patch) -> PackageEdit:
-    """Work out every part that changes. Nothing is written yet; big sheets are streamed later."""
+def _plan(source: SourceZip, patch: Patch) -> tuple[PackageEdit, list[str]]:
+    """Work out every part that changes. Nothing is written yet; big sheets are streamed later.
+
+    Also returns the owned sheets' names as the workbook spells them (a replaced sheet keeps its spelling).
+    """
     edit = PackageEdit(source)
     content_types = ContentTypes(require(edit.read(ContentTypes.NAME), "[Content_Types].xml"))
     root_rels = Relationships("", edit.read("_rels/.rels"))
@@ -208,8 +211,11 @@ def _plan(source: SourceZip, patch: Patch) -> PackageEdit:
             raise WriteRefused(f"Sheet '{entry.name}' is not a worksheet, so rows cannot be added to it.")
         wrote_formulas |= append_rows(edit, workbook_part, part, entry, append, styles, date1904=workbook.date1904)
 
+    sheet_names = []
     for sheet in patch.sheets:
-        _write_owned_sheet(edit, sheet, workbook, workbook_part, workbook_rels, content_types, styles, app, part_of)
+        sheet_names.append(
+            _write_owned_sheet(edit, sheet, workbook, workbook_part, workbook_rels, content_types, styles, app, part_of)
+        )
 
     if wrote_formulas:
         workbook.set_full_calc_on_load()
@@ -228,7 +234,7 @@ def _plan(source: SourceZip, patch: Patch) -> PackageEdit:
     if content_types.changed:
         content_types.ensure_default("rels", CT_RELS)
         edit.put(ContentTypes.NAME, content_types.render())
-    return edit
+    return edit, sheet_names
 
 
 def _write_owned_sheet(
@@ -241,7 +247,7 @@ def _write_owned_sheet(
     styles: StyleBook,
     app: AppProperties | None,
     part_of,  # noqa: ANN001 - local helper of _plan
-) -> None:
+) -> str:
     entry = workbook.find(sheet.name)
     tab_selected = False
     if entry is None:
@@ -296,6 +302,7 @@ def _write_owned_sheet(
             drawing_rel_id=drawing_rel_id,
         ),
     )
+    return entry.name
 
 
 def _is_worksheet(rels: Relationships, entry: SheetEntry) -> bool:
@@ -344,7 +351,7 @@ def _drop_from_calc_chain(
     edit.put(part, new.encode("utf-8"))
 
 
-def _verify(temp: Path, patch: Patch) -> None:
+def _verify(temp: Path, patch: Patch, sheet_names: list[str]) -> None:
     """The new file must open as a zip with sound parts and show the owned sheets as written."""
     import python_calamine
 
@@ -355,8 +362,8 @@ def _verify(temp: Path, patch: Patch) -> None:
             raise ValueError(f"part {bad} is damaged")
         workbook = python_calamine.CalamineWorkbook.from_path(str(temp))
         try:
-            for sheet in patch.sheets:
-                rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+            for sheet, name in zip(patch.sheets, sheet_names, strict=True):
+                rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 headers = [c.header for c in sheet.columns]
                 if not rows or [str(v) for v in rows[0][: len(headers)]] != [_as_read(h) for h in headers]:
                     raise ValueError(f"sheet '{sheet.name}' reads back with other headers")
