@@ -343,11 +343,9 @@ def check_invoice_references(book: Book, as_of: dt.date) -> list[Finding]:
 def check_due_dates(book: Book, as_of: dt.date) -> list[Finding]:
     """A due date before its invoice date."""
     sd = book.sheet(INVOICES.name)
-    issued = column_map(sd, "Invoice Date")
     out = []
-    for row, due in values(sd, "Due Date"):
-        inv_date = issued.get(row)
-        if inv_date is not None and due < inv_date:
+    for row, due, inv_date in zip(sd.rows, _column(sd, "Due Date"), _column(sd, "Invoice Date")) if sd else ():
+        if due is not None and inv_date is not None and due < inv_date:
             out.append(
                 error(
                     "due-before-invoice-date",
@@ -364,7 +362,8 @@ def check_payment_dates(book: Book, as_of: dt.date) -> list[Finding]:
     """A payment dated after the as-of date, or before the invoice it is applied to."""
     sd = book.sheet(PAYMENTS.name)
     out = []
-    for row, paid in values(sd, "Payment Date"):
+    late = max(present(sd, "Payment Date"), default=None)
+    for row, paid in values(sd, "Payment Date") if late is not None and late > as_of else ():
         if paid > as_of:
             out.append(
                 error(

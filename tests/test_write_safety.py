@@ -122,8 +122,9 @@ def test_killing_the_writer_at_random_moments_leaves_the_old_or_the_new_book(boo
     outcomes = {"old": 0, "new": 0}
     for _ in range(25):
         book.write_bytes(original)
-        proc = subprocess.Popen([sys.executable, str(script), str(book)], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(book)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         time.sleep(rnd.uniform(0, full))
         proc.send_signal(signal.SIGKILL)
         proc.wait()

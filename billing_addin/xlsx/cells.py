@@ -45,8 +45,14 @@ def xml_attr(text: str) -> str:
     return text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
+# Anything that needs escaping, cleaning or xml:space; most texts have none of it and take the fast path.
+_NEEDS_CARE = re.compile("[&<>\x00-\x1f\ud800-\udfff\ufffe\uffff]|_x|^\\s|\\s$")
+
+
 def inline_string(text: str) -> str:
     """The <is> body of an inline-string cell; spaces at the ends, tabs and line breaks are kept."""
+    if len(text) <= EXCEL_MAX_TEXT and not _NEEDS_CARE.search(text):
+        return f"<is><t>{text}</t></is>"
     text = xml_text(clean_text(text))
     if text and (text[0] in " \t\r\n" or text[-1] in " \t\r\n" or "\n" in text or "\t" in text or "\r" in text):
         return f'<is><t xml:space="preserve">{text.replace(chr(13), "&#13;")}</t></is>'

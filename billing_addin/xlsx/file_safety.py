@@ -176,7 +176,7 @@ def make_backup(path: Path, keep: int) -> Path | None:
         folder.mkdir(exist_ok=True)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         backup = folder / f"{path.stem}.{stamp}{path.suffix}"
-        partial = backup.with_name(backup.name + ".partial")
+        partial = backup.with_name(f"{backup.name}.{os.getpid()}.partial")
         shutil.copy2(path, partial)
         os.replace(partial, backup)  # a backup under its final name is always whole
     except OSError as error:
@@ -184,8 +184,19 @@ def make_backup(path: Path, keep: int) -> Path | None:
             f"Cannot make a backup of {path.name} in {folder} ({error.strerror}); nothing was changed. "
             "Free some disk space or check the folder's permissions and run again."
         ) from error
-    pattern = re.compile(rf"^{re.escape(path.stem)}\.\d{{8}}-\d{{6}}-\d{{6}}{re.escape(path.suffix)}$")
-    backups = sorted(p for p in folder.iterdir() if pattern.match(p.name))
+    pattern = re.compile(
+        rf"^{re.escape(path.stem)}\.\d{{8}}-\d{{6}}-\d{{6}}{re.escape(path.suffix)}(?:\.(\d+)\.partial)?$"
+    )
+    backups = []
+    for candidate in sorted(folder.iterdir()):
+        match = pattern.match(candidate.name)
+        if match and match.group(1) is None:
+            backups.append(candidate)
+        elif match and not _process_alive(int(match.group(1))):  # a copy cut short by a killed run
+            try:
+                candidate.unlink()
+            except OSError:
+                pass
     for old in backups[:-keep]:
         try:
             old.unlink()

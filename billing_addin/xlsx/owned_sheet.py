@@ -29,7 +29,8 @@ from .styles import StyleBook
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _FORBIDDEN_IN_NAME = set("[]:*?/\\")
-_ROWS_PER_CHUNK = 2000
+_CELLS_PER_CHUNK = 20_000
+_INFINITIES = (math.inf, -math.inf)
 
 
 def check_sheet(sheet: OwnedSheet) -> None:
@@ -147,11 +148,16 @@ def sheet_xml(
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData><row r="1">{header}</row>'
     )
 
-    formats = [c.number_format for c in sheet.columns]
-
     def style(ci: int, kind: str) -> str:
         return style_of.get((ci, kind), "")
 
+    # Per-column lookups made once, so the loop over (maybe 100k x 12) cells does little more than format.
+    number_style = [style(ci, "number") for ci in range(ncols)]
+    money_style = [style(ci, "money") for ci in range(ncols)]
+    date_style = [style(ci, "date") for ci in range(ncols)]
+    epoch = (dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)).toordinal()
+    first_plain_day = 0 if date1904 else 61  # 1900 system: before 1 March 1900 Excel's count is off by one
+    texts: dict[str, str] = {}  # billing columns repeat their texts (status, currency, customer)
     links: list[str] = []
     out: list[str] = []
     for ri, row in enumerate(sheet.rows, start=2):
@@ -163,19 +169,28 @@ def sheet_xml(
             if value is None:
                 continue
             kind = type(value)
-            cell = letters[ci] + rs
             if kind is str:
-                out.append(f'<c r="{cell}" t="inlineStr">{inline_string(value)}</c>')
-            elif kind is int or kind is float:
-                text = str(value) if kind is int else _number(value)
-                if text is None:
-                    out.append(f'<c r="{cell}" t="e"><v>#NUM!</v></c>')
-                else:
-                    out.append(f'<c r="{cell}"{style(ci, "number") if formats[ci] else ""}><v>{text}</v></c>')
+                body = texts.get(value)
+                if body is None:
+                    body = inline_string(value)
+                    if len(texts) < 100_000:
+                        texts[value] = body
+                out.append(f'<c r="{letters[ci]}{rs}" t="inlineStr">{body}</c>')
+            elif kind is int:
+                out.append(f'<c r="{letters[ci]}{rs}"{number_style[ci]}><v>{value}</v></c>')
+            elif kind is float and value == value and value not in _INFINITIES:
+                text = repr(value)
+                if text.endswith(".0"):
+                    text = text[:-2]
+                out.append(f'<c r="{letters[ci]}{rs}"{number_style[ci]}><v>{text}</v></c>')
+            elif kind is Decimal and value.is_finite():
+                out.append(f'<c r="{letters[ci]}{rs}"{money_style[ci]}><v>{_decimal(value)}</v></c>')
+            elif kind is dt.date and value.toordinal() - epoch >= first_plain_day:
+                out.append(f'<c r="{letters[ci]}{rs}"{date_style[ci]}><v>{value.toordinal() - epoch}</v></c>')
             else:
-                out.append(_other_cell(value, cell, ci, style, date1904, links, sheet.name, ri))
+                out.append(_other_cell(value, letters[ci] + rs, ci, style, date1904, links, sheet.name, ri))
         out.append("</row>")
-        if len(out) > _ROWS_PER_CHUNK * 4:
+        if len(out) > _CELLS_PER_CHUNK:
             yield "".join(out)
             out.clear()
     out.append(f'</sheetData><autoFilter ref="{ref}"/>')
