@@ -285,16 +285,17 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
         "Hold Until",
         "Dispute",
     ):
-        if no is None or cid is None or issued is None or amount is None or invoice_named(no) is not None:
+        folded_no = no.casefold() if no is not None else None
+        if no is None or cid is None or issued is None or amount is None or folded_no in by_folded:
             skipped.append(("Invoices", row, "incomplete or duplicate row"))
             continue
+        canonical, customer_currency, terms = customer(cid)
         if due is None:
-            terms = customer(cid)[2]
             due = issued + dt.timedelta(days=default_terms if terms is None else terms)
         inv = InvoiceBalance(
             no,
-            customer(cid)[0],
-            currency_of(cid, cur),
+            canonical,
+            cur or customer_currency or default_currency,
             row,
             issued,
             due,
@@ -304,7 +305,7 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
         )
         if status == VOID:
             inv.status = VOID
-        by_folded[_ci(no)] = inv
+        by_folded[folded_no] = inv
         invoices[no] = inv
         if status != VOID and issued <= as_of:
             events.append((issued, _ORDER["invoice"], seq, "invoice", inv))
@@ -319,7 +320,8 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
         if day > as_of:
             continue
         target = invoice_named(applied)
-        key = (customer(cid)[0], currency_of(cid, cur))
+        canonical, customer_currency, _ = customer(cid)
+        key = (canonical, cur or customer_currency or default_currency)
         events.append((day, _ORDER["payment"], seq, "payment", (key, amount, target, "Payment", row, pid or "")))
         seq += 1
 

@@ -19,8 +19,13 @@ BALANCES_SHEET, AGING_SHEET, DUNNING_SHEET, DASHBOARD_SHEET = "Balances", "Aging
 DSO_WINDOW_DAYS = 90
 
 
+ZERO = Decimal("0.00")
+
+
 def money(cents: int | None) -> Decimal | None:
-    return None if cents is None else cents_to_decimal(cents)
+    if cents is None:
+        return None
+    return ZERO if cents == 0 else cents_to_decimal(cents)  # most paid/credited/fee cells are zero
 
 
 def money_column(header: str, width: float = 13) -> Column:
@@ -31,16 +36,19 @@ def date_column(header: str) -> Column:
     return Column(header, 12, DATE_FORMAT)
 
 
-def _invoice_link(book: Book, no: str, row: int) -> Link | str:
+def invoice_linker(book: Book):
+    """A function (invoice no, Excel row) -> a link to that invoice's cell on the Invoices sheet."""
     sd = book.sheet("Invoices")
     if sd is None or not sd.has("Invoice No"):
-        return no
-    return Link(no, f"'{sd.title.replace(chr(39), chr(39) * 2)}'!{sd.cell('Invoice No', row)}")
+        return lambda no, row: no
+    prefix = f"'{sd.title.replace(chr(39), chr(39) * 2)}'!{sd.letters['Invoice No']}"
+    return lambda no, row: Link(no, f"{prefix}{row}")
 
 
 def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedSheet:
     """One row per invoice issued by the as-of date: what was paid, credited, written off, and what is owed."""
     unposted = {f.invoice_no: f.to_post for f in fees}
+    link = invoice_linker(book)
     rows = []
     for inv in sorted(ledger.invoices.values(), key=lambda i: (i.customer_id, i.due_date, i.invoice_no)):
         if inv.invoice_date > ledger.as_of:
@@ -48,7 +56,7 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
         void = inv.status == VOID
         rows.append(
             (
-                _invoice_link(book, inv.invoice_no, inv.row),
+                link(inv.invoice_no, inv.row),
                 inv.customer_id,
                 inv.currency,
                 inv.invoice_date,
