@@ -15,7 +15,9 @@ Every other part is copied as its raw compressed bytes.
 from __future__ import annotations
 
 import os
+import re
 import time
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,23 +117,32 @@ def apply_patch(
         with source:
             try:
                 edit, sheet_names = _plan(source, patch)
-            except BadWorkbookZip as error:
+            except (BadWorkbookZip, ET.ParseError, UnicodeDecodeError, ValueError, KeyError, IndexError) as error:
+                # A part the writer must edit is not what Excel writes: say so instead of showing a traceback.
                 raise _damaged(book, error) from error
             temp, handle = open_temp(book)
-            with handle:
-                builder = ZipBuilder(handle, source.comment)
-                for name, info in zip(source.names, source.infos, strict=True):
-                    if name in edit.removed:
-                        continue
-                    if name in edit.replaced:
-                        builder.write(name, edit.replaced[name])
-                    else:
-                        builder.copy_raw(info, source.raw(info))
-                for name, content in edit.added.items():
-                    builder.write(name, content)
-                builder.close()
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                with handle:
+                    builder = ZipBuilder(handle, source.comment)
+                    for name, info in zip(source.names, source.infos, strict=True):
+                        if name in edit.removed:
+                            continue
+                        if name in edit.replaced:
+                            builder.write(name, edit.replaced[name])
+                        else:
+                            builder.copy_raw(info, source.raw(info))
+                    for name, content in edit.added.items():
+                        builder.write(name, content)
+                    builder.close()
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except BadWorkbookZip as error:
+                raise _damaged(book, error) from error
+            except OSError as error:
+                raise WriteRefused(
+                    f"Could not write the new {book.name} in {book.parent} ({error.strerror or error}); "
+                    "nothing was changed. Free some disk space and run again."
+                ) from error
         _verify(temp, patch, sheet_names)
         # Last look before replacing: someone may have opened or saved the book while we wrote.
         check_not_open(book)
@@ -158,7 +169,7 @@ def apply_patch(
     return WriteReport(
         book,
         backup,
-        tuple(s.name for s in patch.sheets),
+        tuple(sheet_names),
         sum(len(a.rows) for a in patch.appends),
         time.perf_counter() - started,
     )
@@ -320,8 +331,6 @@ def _drop_from_calc_chain(
     edit: PackageEdit, workbook_rels: Relationships, content_types: ContentTypes, sheet_id: int
 ) -> None:
     """The replaced sheet's formulas are gone, so are their calcChain entries (Excel repairs a book otherwise)."""
-    import re
-
     rels = workbook_rels.of_type(REL_CALC_CHAIN)
     if not rels or not rels[0].part or not edit.exists(rels[0].part):
         return

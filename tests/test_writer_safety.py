@@ -95,6 +95,23 @@ def test_refuses_what_is_not_a_zip_or_is_cut_short(tmp_path: Path) -> None:
     assert "Cut.xlsx is damaged" in refused(cut)
 
 
+def test_refuses_a_zip_whose_parts_are_damaged(tmp_path: Path) -> None:
+    whole = make_book(tmp_path / "Whole.xlsx")
+    for broken_part, expected in (("xl/workbook.xml", "damaged"), ("xl/_rels/workbook.xml.rels", "damaged")):
+        book = tmp_path / f"Broken-{broken_part.replace('/', '_')}.xlsx"
+        with zipfile.ZipFile(whole) as source, zipfile.ZipFile(book, "w") as target:
+            for info in source.infolist():
+                data = source.read(info)
+                target.writestr(info, b"<workbook><sheets>" if info.filename == broken_part else data)
+        assert expected in refused(book)
+    missing = tmp_path / "NoTypes.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(missing, "w") as target:
+        for info in source.infolist():
+            if info.filename != "[Content_Types].xml":
+                target.writestr(info, source.read(info))
+    assert "has no [Content_Types].xml" in refused(missing)
+
+
 def test_refuses_other_extensions_and_missing_files(tmp_path: Path) -> None:
     xls = tmp_path / "Book.xls"
     xls.write_bytes(make_book(tmp_path / "Book.xlsx").read_bytes())
@@ -205,13 +222,19 @@ def test_kill_9_at_any_moment_leaves_the_old_or_the_new_book(tmp_path: Path) -> 
     source = CORPUS / "chart_bar01.xlsx"
     if not source.exists():
         pytest.skip(f"corpus book {source} is not here")
-    rows = "30000"
+    rows = "50000"
     reference = tmp_path / "reference" / "Book.xlsx"
     reference.parent.mkdir()
     shutil.copy(source, reference)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(reference), rows], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline() == "start\n"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", _CHILD, str(reference), rows], cwd=REPO, check=True, timeout=120)
-    full_run = time.perf_counter() - started
+    assert child.stdout.readline() == "done\n"
+    write_time = time.perf_counter() - started  # from the start of apply_patch to its return
+    child.wait()
+    child.stdout.close()
     old, new = _contents(source), _contents(reference)
 
     book = tmp_path / "crash" / "Book.xlsx"
@@ -226,7 +249,8 @@ def test_kill_9_at_any_moment_leaves_the_old_or_the_new_book(tmp_path: Path) -> 
         child = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(book), rows], cwd=REPO, stdout=subprocess.PIPE, text=True
         )
-        time.sleep(rng.uniform(0.0, full_run * 1.1))
+        assert child.stdout.readline() == "start\n"
+        time.sleep(rng.uniform(0.0, write_time * 1.2))  # anywhere in the write, and a little after it
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
@@ -237,7 +261,8 @@ def test_kill_9_at_any_moment_leaves_the_old_or_the_new_book(tmp_path: Path) -> 
             assert contents == new, "the book is neither the old one nor a completed new one"
             outcomes["new"] += 1
         python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Sheet1").to_python()
-    assert sum(outcomes.values()) >= 10
+    print(outcomes, f"write {write_time:.2f}s")
+    assert sum(outcomes.values()) >= 10 and outcomes["old"] and outcomes["new"]
     # A run after all those kills cleans the dead runs' temp files and still works.
     apply_patch(book, SMALL, backups=0)
     assert leftovers(book.parent) == []

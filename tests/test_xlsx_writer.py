@@ -472,3 +472,18 @@ def test_owned_sheet_and_append_in_one_patch_with_rels_intact(tmp_path: Path) ->
     with SourceZip(str(book)) as source:
         rels = Relationships("xl/workbook.xml", source.read(rels_part_of("xl/workbook.xml")))
         assert sum(r.type.endswith("/worksheet") for r in rels.items) == 3
+
+
+def test_append_fills_the_blank_row_of_a_new_empty_table(tmp_path: Path) -> None:
+    path = tmp_path / "Empty.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    money = wb.add_format({"num_format": "#,##0.00"})
+    wb.add_worksheet("Adjustments").add_table(
+        "A1:C2", {"columns": [{"header": "Customer"}, {"header": "Amount", "format": money}, {"header": "Reason"}]}
+    )
+    wb.close()
+    rows = ({"Customer": "Acme", "Amount": 5}, {"Customer": "Bolt", "Amount": 7, "Reason": "Late fee"})
+    apply_patch(path, Patch(appends=(AppendRows("Adjustments", rows),)))
+    ws = openpyxl.load_workbook(path)["Adjustments"]
+    assert ws.tables["Table1"].ref == "A1:C3"
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["Acme", 5, None], ["Bolt", 7, "Late fee"]]

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..patch import DATE_FORMAT, DATETIME_FORMAT, AppendRows, CellValue, Link
-from .cells import column_letters, excel_serial, inline_string, range_ref, split_range, split_ref, xml_attr, xml_text
+from .cells import (
+    MAX_ROWS,
+    column_letters,
+    excel_serial,
+    inline_string,
+    range_ref,
+    split_range,
+    split_ref,
+    xml_attr,
+    xml_text,
+)
 from .owned_sheet import _decimal, _number
 from .package import REL_SHARED_STRINGS, REL_TABLE, PackageEdit, Relationships, rels_part_of
 from .refusal import WriteRefused
@@ -258,7 +268,14 @@ def append_rows(
         below.append(row)
     if table is None and not last_row:
         last_row = header_row
+    if table is not None and last_row == header_row + 1 and (style_row is None or not style_row.has_content(p)):
+        # A new, empty Excel table keeps one blank data row: the first new row takes its place.
+        last_row = header_row
+        if style_row is not None:
+            below.append(style_row)
     first_new, last_new = last_row + 1, last_row + len(append.rows)
+    if last_new > MAX_ROWS:
+        raise WriteRefused(f"{where.capitalize()} would pass Excel's limit of {MAX_ROWS:,} rows.")
     in_the_way = [r for r in below if r.number <= last_new]
     blocking = next((r for r in in_the_way if r.has_content(p)), None)
     if blocking is not None:
@@ -295,6 +312,9 @@ def append_rows(
         new_rows.append(f'<row r="{number}">{"".join(cells)}</row>')
     if p:  # the sheet uses a prefix for the main namespace: give our elements the same one
         new_rows = [re.sub(r"<(/?)(row|c|f|v|is|t)\b", rf"<\1{p}\2", r) for r in new_rows]
+    # The sheet is never parsed whole, so at least what goes into it must be well-formed XML.
+    namespace = f'xmlns:{p[:-1]}="{MAIN_NS}"' if p else f'xmlns="{MAIN_NS}"'
+    ET.fromstring(f"<{p}sheetData {namespace}>{''.join(new_rows)}</{p}sheetData>")
 
     tail_rows = [r for r in reversed(below) if r.number > last_new]
     insert_at = tail_rows[0].start if tail_rows else data_end
@@ -312,6 +332,8 @@ def append_rows(
         new_ref = range_ref(c1, r1, c2, last_new)
         table_xml = re.sub(r'(<(?:\w+:)?table\b[^>]*?\sref=")[^"]*(")', rf"\g<1>{new_ref}\2", table.xml, count=1)
         table_xml = re.sub(r'(<(?:\w+:)?autoFilter\b[^>]*?\sref=")[^"]*(")', rf"\g<1>{new_ref}\2", table_xml, count=1)
+        for _ in range(2):  # insertRow / insertRowShift describe the blank row the new rows replaced
+            table_xml = re.sub(r'(<(?:\w+:)?table\b[^>]*?)\sinsertRow(?:Shift)?="[^"]*"', r"\1", table_xml, count=1)
         package.put(table.part, table_xml.encode("utf-8"))
     return wrote_formula
 
