@@ -667,6 +667,27 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
+def check_reference_rates(book: Book, as_of: dt.date) -> list[Finding]:
+    """RateTable rows that are out of range or contradict each other."""
+    from billing_addin.statutory import rates_from_book
+
+    return rates_from_book(book)[1]
+
+
+def check_fee_policies(book: Book, as_of: dt.date) -> list[Finding]:
+    """FeePolicies rows that cannot work (no rate, no amount, statutory margin under 8 points)."""
+    from billing_addin.fees import policies_from_book
+
+    return policies_from_book(book)[1]
+
+
+def check_dunning_levels(book: Book, as_of: dt.date) -> list[Finding]:
+    """DunningLevels rows out of order, duplicated, or naming something that is not a .docx template."""
+    from billing_addin.dunning import levels_from_book
+
+    return levels_from_book(book)[1]
+
+
 CHECKS: tuple[Check, ...] = (
     check_structure,
     check_cell_types,
@@ -684,6 +705,9 @@ CHECKS: tuple[Check, ...] = (
     check_implausible_dates,
     check_customer_terms,
     check_settings,
+    check_reference_rates,
+    check_fee_policies,
+    check_dunning_levels,
 )
 
 

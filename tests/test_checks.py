@@ -229,3 +229,13 @@ def test_every_bad_cell_of_a_row_is_reported(data, write):
     row[col("Invoices", "Status")] = "Cancelled"
     found = {(f.code, f.cell) for f in findings_of(write(data))}
     assert {("not-money", "E6"), ("not-a-date", "C6"), ("unknown-customer", "B6"), ("bad-choice", "I6")} <= found
+
+
+def test_configuration_sheets_are_validated_too(data, write):
+    data.rows["FeePolicies"] = [["Bad", "Percent", None]]
+    data.rows["DunningLevels"] = [[1, 30, "reminder.docx"], [2, 10, "past_due.docx"]]
+    data.rows["RateTable"] = [["EU", dt.date(2025, 1, 1), 40, "typo"]]
+    found = {(f.code, f.sheet, f.cell) for f in findings_of(write(data))}
+    assert ("fee-policy-no-rate", "FeePolicies", "C2") in found
+    assert ("dunning-days-not-increasing", "DunningLevels", "B3") in found
+    assert ("reference-rate-out-of-range", "RateTable", "C2") in found
