@@ -248,7 +248,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_json(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    # One line: these outputs run to thousands of customers, and json's indenting encoder is pure Python.
+    print(json.dumps(data, ensure_ascii=False, default=str))
 
 
 def _money(text: str | None) -> str:
