@@ -122,8 +122,8 @@ def _blank_to_none(v: object) -> object:
 
 
 def _ledger_findings(book: Book):
-    """Findings from the ledger's own sheets (rates, policies, levels): not part of validate's checks
-    because they only matter once fees and dunning are computed."""
+    """The reference rates (the RateTable sheet over the sourced ones) and the findings about them, so that
+    refresh and fees show rate problems without a separate validate run."""
     from billing_addin.statutory import rates_from_book
 
     rates, findings = rates_from_book(book)
