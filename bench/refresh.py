@@ -17,13 +17,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate import AS_OF, big_book, calamine_read, calamine_read_process  # noqa: E402
+from validate import AS_OF, baselines, big_book  # noqa: E402
 
 
 def run_refresh(path: Path) -> tuple[float, float, dict]:
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "billing_addin", "refresh", str(path), "--as-of", str(AS_OF),
-                           "--json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "billing_addin", "refresh", str(path), "--as-of", str(AS_OF), "--json"],
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - t
     if proc.returncode not in (0, 1):
         raise SystemExit(f"refresh failed: {proc.stderr}")
@@ -37,9 +40,7 @@ def main() -> None:
     ap.add_argument("--invoices", type=int, default=100_000)
     args = ap.parse_args()
     path = big_book(args.invoices, int(args.invoices * 1.5), max(50, args.invoices // 20))
-    calamine_read(path)
-    warm_s = min(calamine_read(path) for _ in range(2))
-    read_s = min(calamine_read_process(path) for _ in range(2))
+    warm_s, read_s = baselines(path)
     refresh_s, peak_mb, data = run_refresh(path)
     result = {
         "invoices": args.invoices,

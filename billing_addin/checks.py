@@ -10,9 +10,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
-from billing_addin.book import Book, SheetData
+from billing_addin.book import Book, SheetData, column_letter
 from billing_addin.findings import Finding, error, warning
 from billing_addin.money import format_cents
 from billing_addin.schema import (
@@ -45,10 +46,6 @@ def present(sd: SheetData | None, name: str) -> list:
     if sd is None or name not in sd.columns:
         return []
     return [v for v in sd.columns[name] if v is not None]
-
-
-def column_map(sd: SheetData | None, name: str) -> dict[int, object]:
-    return dict(values(sd, name))
 
 
 def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
@@ -102,8 +99,6 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
 
 
 def _next_free_column(sd: SheetData) -> str:
-    from billing_addin.book import column_letter
-
     used = [_col_index(letter) for letter in sd.letters.values()]
     return column_letter(max(used) + 1 + len(sd.extra_headers)) if used else "A"
 
@@ -650,8 +645,6 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
             )
     locale = s.values.get("Locale")
     if locale:
-        from babel import Locale, UnknownLocaleError
-
         try:
             Locale.parse(str(locale).replace("-", "_"))
         except (UnknownLocaleError, ValueError, TypeError):

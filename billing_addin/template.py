@@ -74,6 +74,13 @@ def _style_header(ws, ncols: int) -> None:
     ws.freeze_panes = "A2"
 
 
+def _validate(ws, rng: str, title: str, error: str, **rule: str) -> None:
+    """A dropdown or range rule on `rng` that explains itself when broken."""
+    dv = DataValidation(allow_blank=True, showErrorMessage=True, errorTitle=title, error=error, **rule)
+    dv.add(rng)
+    ws.add_data_validation(dv)
+
+
 def _input_sheet(wb: Workbook, spec: SheetSpec, data: Sequence[Sequence[object]]) -> None:
     ws = wb.create_sheet(spec.name)
     ws.append([f.name for f in spec.fields])
@@ -91,40 +98,22 @@ def _input_sheet(wb: Workbook, spec: SheetSpec, data: Sequence[Sequence[object]]
         # Validation reaches well below the table so rows typed later get it too.
         rng = f"{letter}2:{letter}{max(last, 5000)}"
         if f.kind is Kind.CHOICE:
-            dv = DataValidation(
+            _validate(
+                ws,
+                rng,
+                f.name,
+                "Pick one of: " + ", ".join(f.choices),
                 type="list",
                 formula1='"' + ",".join(f.choices) + '"',
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle=f.name,
-                error="Pick one of: " + ", ".join(f.choices),
             )
-            dv.add(rng)
-            ws.add_data_validation(dv)
         elif f.kind is Kind.DATE:
-            dv = DataValidation(
-                type="date",
-                operator="greaterThan",
-                formula1="36526",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle=f.name,
-                error="Type a date after 2000-01-01.",
+            _validate(
+                ws, rng, f.name, "Type a date after 2000-01-01.", type="date", operator="greaterThan", formula1="36526"
             )
-            dv.add(rng)
-            ws.add_data_validation(dv)
         elif f.kind is Kind.MONEY and spec.name != "Adjustments":
-            dv = DataValidation(
-                type="decimal",
-                operator="greaterThan",
-                formula1="0",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle=f.name,
-                error="Type an amount above zero.",
+            _validate(
+                ws, rng, f.name, "Type an amount above zero.", type="decimal", operator="greaterThan", formula1="0"
             )
-            dv.add(rng)
-            ws.add_data_validation(dv)
     ref = f"A1:{get_column_letter(len(spec.fields))}{last}"
     table = Table(displayName=spec.table, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
