@@ -636,6 +636,35 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Upper bounds in days of the overdue buckets, e.g. 30, 60, 90 gives 1-30, 31-60, 61-90, 91+.",
         default="30, 60, 90",
     ),
+    # E-mail (`billing send`). The password is never kept in the book: only the name of the environment
+    # variable that holds it, so a copied or shared workbook does not leak it.
+    SettingSpec(
+        "SMTP Host",
+        Kind.TEXT,
+        "Your outgoing mail server, e.g. smtp.office365.com; blank: no e-mail.",
+        aliases=("SMTP Server", "Mail Server"),
+    ),
+    SettingSpec("SMTP Port", Kind.INTEGER, "The mail server's port: 587 with STARTTLS, 465 for SSL, 25.", default=587),
+    SettingSpec(
+        "SMTP STARTTLS",
+        Kind.CHOICE,
+        "Yes: encrypt the connection with STARTTLS before logging in (leave Yes unless IT says otherwise).",
+        default="Yes",
+        choices=("Yes", "No"),
+    ),
+    SettingSpec("SMTP User", Kind.TEXT, "The user name to log in to the mail server; blank: no login."),
+    SettingSpec(
+        "SMTP Password Variable",
+        Kind.TEXT,
+        "The name of the environment variable that holds the mail password (never the password itself).",
+        default="BILLING_SMTP_PASSWORD",
+    ),
+    SettingSpec(
+        "Email From",
+        Kind.EMAIL,
+        "The sender address of e-mailed letters; blank = Company Email.",
+        aliases=("From Address", "Sender Email"),
+    ),
 )
 
 
