@@ -604,6 +604,19 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("Output Folder", Kind.TEXT, "Where letters are written, relative to the workbook.", default="letters"),
     SettingSpec(
+        "File Name Pattern",
+        Kind.TEXT,
+        "Names of letter files: {kind}, {customer_id}, {date}, {level}, {reference}, {invoice}; "
+        "{customer_name} only if you choose to.",
+        default="{kind}_{customer_id}_{date}",
+    ),
+    SettingSpec(
+        "Templates Folder",
+        Kind.TEXT,
+        "Your own letter templates, relative to the workbook; blank = the templates shipped with the add-in.",
+    ),
+    SettingSpec("Logo Path", Kind.TEXT, "A PNG or JPEG printed on the letterhead, relative to the workbook."),
+    SettingSpec(
         "PDF Engine",
         Kind.CHOICE,
         "How PDFs are made: Auto finds LibreOffice or Word.",
