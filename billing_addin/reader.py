@@ -187,16 +187,21 @@ def _read_sheet(wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: li
             rows = t.to_python()
         headers, table_name = list(t.columns), t.name
     else:
-        (row0, col0), all_rows = _sheet_rows(wb, title)
-        at, score = 0, -1
-        for i, r in enumerate(all_rows[:HEADER_SCAN_ROWS]):
-            s = len(match_headers(spec, r))
-            if s > score:
-                at, score = i, s
-        header_row0 = row0 + at
-        headers = all_rows[at] if all_rows else []
-        rows, table_name = all_rows[at + 1 :], None
+        return _sheet_from_range(spec, title, *_sheet_rows(wb, title))
     return _build_sheet(spec, title, header_row0, col0, headers, rows, table_name)
+
+
+def _sheet_from_range(spec: SheetSpec, title: str, origin: tuple[int, int], all_rows: list[list[object]]) -> SheetData:
+    """A sheet's data from its used range (0-based origin): the header is the row among the first 30 that
+    matches the schema best."""
+    row0, col0 = origin
+    at, score = 0, -1
+    for i, r in enumerate(all_rows[:HEADER_SCAN_ROWS]):
+        s = len(match_headers(spec, r))
+        if s > score:
+            at, score = i, s
+    headers = all_rows[at] if all_rows else []
+    return _build_sheet(spec, title, row0 + at, col0, headers, all_rows[at + 1 :], None)
 
 
 def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> SheetData:
@@ -248,6 +253,34 @@ def book_from_rows(rows: dict[str, list[list[object]]], settings: dict[str, obje
     book_settings = read_settings(((0, 0), setting_rows))
     book_settings.sheet_title = SETTINGS_SHEET
     return Book(sheet_titles=[*rows, SETTINGS_SHEET], sheets=sheets, settings=book_settings, source="(rows)")
+
+
+def book_from_sheet_values(
+    sheets: dict[str, tuple[tuple[int, int], list[list[object]]]], source: str = "(Excel)"
+) -> Book:
+    """A Book from a live workbook's sheets, as the Excel shell reads them through xlwings: sheet title ->
+    ((first row, first column) of the used range, 0-based; its rows of values). Blank cells may be None or ''.
+    Sheets, headers and Excel row numbers are found exactly as `read_book` finds them in a file."""
+    titles = list(sheets)
+    by_key = {normalize_header(t): t for t in reversed(titles)}
+
+    def used_range(title: str) -> tuple[tuple[int, int], list[list[object]]]:
+        origin, rows = sheets[title]
+        return origin, [["" if v is None else v for v in r] for r in rows]  # calamine's blank is ''
+
+    found: dict[str, SheetData | None] = {}
+    for spec in INPUT_SHEETS:
+        title = _find_title(spec.name, spec.aliases, by_key)
+        found[spec.name] = None if title is None else _sheet_from_range(spec, title, *used_range(title))
+    settings_title = _find_title(SETTINGS_SHEET, (), by_key)
+    settings = read_settings(used_range(settings_title)) if settings_title else Settings.defaults()
+    settings.sheet_title = settings_title
+    owned = {}
+    for name in LOG_SHEETS:
+        t = _find_title(name, (), by_key)
+        if t is not None:
+            owned[name] = used_range(t)[1]
+    return Book(sheet_titles=titles, sheets=found, settings=settings, owned_rows=owned, source=source)
 
 
 def read_settings(sheet: tuple[tuple[int, int], list[list[object]]]) -> Settings:
