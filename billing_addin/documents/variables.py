@@ -7,6 +7,8 @@ template only places text. Lists are lists of dicts with the keys shown.
 
 from __future__ import annotations
 
+KINDS = ("invoice", "statement", "dunning", "plan", "appeal")
+
 COMMON: dict[str, str] = {
     "company.name": "Company Name from Settings.",
     "company.address_lines": "Company Address from Settings, one list item per line.",
