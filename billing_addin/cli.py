@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_statement)
 
+    e = sub.add_parser("send", help="e-mail the letters marked made that have a draft, and mark them sent")
+    e.add_argument("book", type=Path)
+    e.add_argument("--dry-run", action="store_true", help="only list what would be sent; connect to nothing")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_send)
+
     s = sub.add_parser("schema", help="print the workbook reference (sheets, columns, aliases) as Markdown")
     s.set_defaults(func=cmd_schema)
     add_interest_parser(sub)
@@ -396,6 +402,61 @@ def cmd_statement(args: argparse.Namespace) -> int:
         out.print(t)
         out.print("Aging: " + ", ".join(f"{k} {v}" for k, v in s["aging"].items()))
     return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from billing_addin.documents import sending
+    from billing_addin.xlsx.file_safety import check_not_open
+    from billing_addin.xlsx.refusal import WriteRefused
+
+    book, stamp = load(args.book, for_write=not args.dry_run)
+    smtp, problems = sending.smtp_from_settings(book)
+    for f in problems:
+        err.print(f"billing: {f.sheet}!{f.cell or 'A1'}: {f.message}. {f.hint}", markup=False)
+    if smtp is None:
+        return EXIT_ERRORS
+    password = None
+    if not args.dry_run:
+        try:
+            password = sending.smtp_password(book, smtp)
+            check_not_open(args.book)  # a book open in Excel could not be marked: send nothing, not twice later
+        except sending.MissingPassword as e:
+            err.print(f"billing: {e}", markup=False)
+            return EXIT_ERRORS
+        except WriteRefused as e:
+            err.print(f"billing: nothing was sent: {e}", markup=False)
+            return EXIT_NOT_WRITTEN
+    result = sending.send_letters(book, args.book, smtp, password, dry_run=args.dry_run, user=audit_user(book))
+    if args.json:
+        _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        show_sending(result.data)
+    if not result.patch.is_empty and not write_patch(args.book, result, book, stamp):
+        err.print(
+            "billing: these letters were e-mailed but are still marked made on the Letters sheet: "
+            f"{', '.join(result.data['sent'])}. Mark them sent by hand before the next billing send.",
+            markup=False,
+        )
+        return EXIT_NOT_WRITTEN
+    return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def show_sending(data: dict) -> None:
+    if data["dry_run"]:
+        out.print(f"Would e-mail {len(data['to_send'])} letter(s):")
+        for name in data["to_send"]:
+            out.print(f"  {name}", markup=False)
+    else:
+        out.print(f"E-mailed {len(data['sent'])} letter(s); {len(data['failed'])} failed.")
+    if data["failed"]:
+        t = Table(title="Not sent", title_justify="left")
+        t.add_column("Draft", no_wrap=True)
+        t.add_column("Why")
+        for f in data["failed"]:
+            t.add_row(_plain(f["file"]), _plain(f["error"]))
+        out.print(t)
+    if data["without_draft"]:
+        out.print(f"{len(data['without_draft'])} letter(s) marked made have no e-mail draft: print and post them.")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
