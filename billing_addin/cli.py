@@ -446,6 +446,8 @@ def show_sending(data: dict) -> None:
         out.print(f"Would e-mail {len(data['to_send'])} letter(s):")
         for name in data["to_send"]:
             out.print(f"  {name}", markup=False)
+    elif not data["to_send"] and not data["failed"]:
+        out.print("Nothing to e-mail: no letter on the Letters sheet is marked made and has a draft.")
     else:
         out.print(f"E-mailed {len(data['sent'])} letter(s); {len(data['failed'])} failed.")
     if data["failed"]:

@@ -456,6 +456,8 @@ def test_billing_send_end_to_end_marks_letters_sent_and_sends_nothing_twice(send
     ws = openpyxl.load_workbook(book, read_only=True)["Audit"]
     assert [r[1] for r in ws.iter_rows(min_row=2, values_only=True)] == ["send"]
 
+    assert main(["send", str(book)]) == 0
+    assert "Nothing to e-mail" in capsys.readouterr().out
     assert main(["send", str(book), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["to_send"] == [] and again["sent"] == []
