@@ -1,0 +1,275 @@
+"""The ribbon handlers end to end on real workbook files: the same commands as the command line, patches
+written by the safe file writer, what the user would see collected by `FileHost`.
+
+Inside Excel the host is `xlwings_shell.XlwingsHost` (xlwings' Book.caller(), message boxes, the status bar,
+patches written through Excel); that host cannot run here. Nothing below imitates xlwings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from billing_addin import commands
+from billing_addin.demo import generate
+from billing_addin.excel import patch_plan, ribbon
+from billing_addin.excel.host import FileHost
+from billing_addin.patch import Link
+from billing_addin.reader import read_book
+from billing_addin.template import build_template
+from billing_addin.xlsx_writer import apply_patch
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def has_make_letters() -> bool:
+    try:
+        from billing_addin.documents.batch import make_letters  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_batch = pytest.mark.skipif(not has_make_letters(), reason="waits for documents.batch")
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ribbon") / "master.xlsx"
+    data = generate(AS_OF)
+    build_template(path, data.rows, {**data.settings, "As-of Date": AS_OF})
+    return path
+
+
+@pytest.fixture
+def book(demo_master, tmp_path) -> Path:
+    path = tmp_path / "billing.xlsx"
+    path.write_bytes(demo_master.read_bytes())
+    return path
+
+
+def press(tag: str, path: Path, **kw) -> FileHost:
+    host = FileHost(path, **kw)
+    ribbon.dispatch(tag, host)
+    assert host.statuses[-1] is None, "the status bar is given back to Excel"
+    assert not any("Traceback" in m for m in host.messages)
+    return host
+
+
+def sheet_names(path: Path) -> list[str]:
+    return read_book(path).sheet_titles
+
+
+# --- workbook buttons -----------------------------------------------------------------------------------------
+
+
+def test_validate_writes_findings_and_audit_and_says_how_many(book):
+    host = press("validate", book)
+    (text,) = host.messages
+    expected = commands.validate(read_book(book), AS_OF)
+    assert text.startswith(f"{len(expected.errors)} error(s) and {len(expected.warnings)} warning(s) as of {AS_OF}")
+    assert "Invoices!E59: Amount: 'TBD' is not an amount." in text  # a planted mistake, by its cell
+    assert "Wrote Findings, Audit." in text
+    assert {"Findings", "Audit"} <= set(sheet_names(book))
+
+
+def test_refresh_writes_the_four_report_sheets(book):
+    host = press("refresh", book)
+    assert host.messages[0].startswith(f"Balances as of {AS_OF}\nUSD: receivables ")
+    assert "dunning letter(s) due" in host.messages[0]
+    assert {"Balances", "Aging", "Dunning", "Dashboard", "Audit"} <= set(sheet_names(book))
+
+
+def test_fees_preview_changes_nothing_and_post_asks_then_posts_once(book):
+    before = book.read_bytes()
+    host = press("fees_preview", book)
+    assert "late fees not yet posted" in host.messages[0] and "Late Fees > Post" in host.messages[0]
+    assert book.read_bytes() == before
+
+    host = press("fees_post", book, answer=False)
+    assert host.questions and host.questions[0].startswith("Post ")
+    assert host.messages == ["Nothing was posted."]
+    assert book.read_bytes() == before
+
+    adjustments = len(read_book(book).sheet("Adjustments").rows)
+    host = press("fees_post", book, answer=True)
+    assert host.messages[0].startswith("Posted ")
+    posted = int(host.messages[0].split()[1])
+    assert len(read_book(book).sheet("Adjustments").rows) == adjustments + posted > adjustments
+
+    host = press("fees_post", book, answer=True)
+    assert host.messages == [f"No late fees to post as of {AS_OF}: nothing was changed."]
+
+
+def test_dunning_preview_lists_letters_and_skips(book):
+    host = press("dunning_preview", book)
+    expected = commands.dunning(read_book(book), AS_OF).data
+    assert host.messages[0].startswith(
+        f"{len(expected['letters'])} letter(s) due as of {AS_OF}; {len(expected['skipped'])} customer(s) skipped."
+    )
+
+
+def test_open_output_folder_makes_and_opens_the_settings_folder(book):
+    host = press("open_output_folder", book)
+    assert host.opened == [book.parent.resolve() / "letters"]
+    assert host.opened[0].is_dir()
+
+
+def test_check_templates_reports_the_shipped_templates(book):
+    host = press("check_templates", book)
+    assert "letter_templates" in host.messages[0]
+
+
+def test_check_templates_names_a_broken_template_in_the_books_own_folder(tmp_path):
+    data = generate(AS_OF, customers=4, invoices=8, payments=4, mistakes=False)
+    path = tmp_path / "own.xlsx"
+    build_template(path, data.rows, {**data.settings, "Templates Folder": "my_templates"})
+    folder = tmp_path / "my_templates"
+    folder.mkdir()
+    (folder / "reminder.docx").write_bytes(b"not a word file")
+    host = press("check_templates", path)
+    assert str(folder) in host.messages[0] and "reminder.docx" in host.messages[0]
+    assert "problem(s)" in host.messages[0]
+
+
+def test_help_names_every_button():
+    host = FileHost(Path("unused.xlsx"))
+    ribbon.dispatch("help", host)
+    for label in ("Validate", "Refresh", "Late Fees", "Dunning Preview", "Make Letters", "Open Output Folder"):
+        assert label in host.messages[0]
+
+
+# --- selections -------------------------------------------------------------------------------------------------
+
+
+def test_selection_aware_buttons_say_where_to_select(book):
+    host = press("invoices_selected", book, selection=("Customers", [5]))
+    assert host.messages == ["Select one or more rows on the Invoices sheet first."]
+    host = press("invoices_selected", book, selection=("Invoices", [1]))  # the header row only
+    assert host.messages[0].startswith("The selection holds no Invoices data rows")
+    host = press("statement_selected", book, selection=("Customers", [2, 3]))
+    assert host.messages[0].startswith("Select one customer: the selection holds 2 (C1001, C1002")
+    host = press("statement_selected", book, selection=("Dashboard", [3]))
+    assert host.messages[0].startswith("Select the customer's row on the Customers sheet")
+
+
+# --- failures become one sentence -------------------------------------------------------------------------------
+
+
+def test_a_book_open_in_excel_is_not_written_and_the_user_is_told(book):
+    lock = book.parent / f"~${book.name}"
+    lock.write_bytes(b"owner")
+    before = book.read_bytes()
+    host = press("validate", book)
+    assert host.messages[0].startswith("Nothing was written: ")
+    assert book.read_bytes() == before
+
+
+def test_an_unreadable_file_and_an_unknown_button(tmp_path):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("just text")
+    host = press("refresh", bad)
+    assert host.messages == ["notes.xlsx is not an Excel workbook (.xlsx or .xlsm)."]
+    host = press("no_such_button", bad)
+    assert "has no action in this version" in host.messages[0]
+
+
+def test_an_unexpected_error_is_logged_not_shown(book, monkeypatch, tmp_path):
+    log = tmp_path / "errors.log"
+    monkeypatch.setattr(ribbon, "ERROR_LOG", log)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(commands, "refresh", broken)
+    host = press("refresh", book)
+    assert host.messages[0].startswith("Something went wrong and nothing more was done.")
+    assert str(log) in host.messages[0]
+    assert "ZeroDivisionError: a bug" in log.read_text()
+
+
+# --- letters (the handlers call billing_addin.documents.batch.make_letters) --------------------------------------
+
+
+@needs_batch
+def test_make_letters_for_selected_customers_and_all_due(book):
+    due = commands.dunning(read_book(book), AS_OF).data["letters"]
+    ids = [d["customer_id"] for d in due]
+    customers = read_book(book).sheet("Customers")
+    row = customers.rows[customers.columns["Customer ID"].index(ids[0])]
+    host = press("letters_selected", book, selection=("Customers", [row]))
+    assert host.messages[0].startswith("Made ")
+    assert "Letters" in sheet_names(book)
+    host = press("letters_all_due", book)
+    assert host.messages[0].startswith("Made ")
+
+
+@needs_batch
+def test_invoices_for_selected_rows_and_statement_for_selected_customer(book):
+    invoices = read_book(book).sheet("Invoices")
+    host = press("invoices_selected", book, selection=("Invoices", invoices.rows[:2]))
+    assert host.messages[0].startswith("Made ")
+    host = press("statement_selected", book, selection=("Invoices", invoices.rows[:1]))
+    assert host.messages[0].startswith("Made ")
+
+
+def test_letter_buttons_without_the_letters_part_say_so(book, monkeypatch):
+    if has_make_letters():
+        pytest.skip("documents.batch is here")
+    host = press("letters_all_due", book)
+    assert host.messages == ["Letters are not part of this version of the add-in yet."]
+
+
+# --- the blocks the xlwings shell writes -------------------------------------------------------------------------
+
+
+def test_owned_sheet_block_keeps_text_as_text_and_links_as_formulas(book):
+    result = commands.refresh(read_book(book), AS_OF)
+    balances = next(s for s in result.patch.sheets if s.name == "Balances")
+    block = patch_plan.sheet_block(balances)
+    assert block.values[0][0] == "'Invoice No"
+    first = balances.rows[0][0]
+    assert isinstance(first, Link)
+    assert block.values[1][0] == f'=HYPERLINK("#{first.location}","{first.text}")'
+    assert len(block.values) == len(balances.rows) + 1
+    assert all(len(r) == len(block.widths) for r in block.values)
+    assert patch_plan.excel_value("=1+1") == "'=1+1" and patch_plan.excel_value("-5") == "'-5"
+    assert patch_plan.excel_value(dt.date(2026, 6, 30)) == dt.datetime(2026, 6, 30)
+
+
+def test_append_block_puts_rows_where_the_file_writer_puts_them(book):
+    """The xlwings shell and the safe file writer must agree on where late fees go: under the last data row,
+    each value under its header."""
+    before = read_book(book)
+    result = commands.fees(before, AS_OF, post=True)
+    (append,) = result.patch.appends
+    block = patch_plan.append_block(before.sheet("Adjustments"), append)
+    apply_patch(book, result.patch, backups=0)
+    after = read_book(book).sheet("Adjustments")
+    new_rows = after.rows[len(before.sheet("Adjustments").rows) :]
+    assert new_rows == list(range(block.first_row, block.last_row + 1))
+    letters = {after.letters[f]: f for f in after.letters}
+    for first_letter, rows in block.runs:
+        start = patch_plan._column_index(first_letter)
+        for k, values in enumerate(rows):
+            for j, value in enumerate(values):
+                field = letters[_letter(start + j)]
+                got = after.columns[field][after.rows.index(block.first_row + k)]
+                assert _same(got, value), (field, got, value)
+
+
+def _letter(index: int) -> str:
+    from billing_addin.book import column_letter
+
+    return column_letter(index - 1)
+
+
+def _same(typed, sent) -> bool:
+    if isinstance(sent, str):
+        sent = sent[1:]  # the text prefix
+    if isinstance(sent, dt.datetime):
+        sent = sent.date()
+    if isinstance(sent, float):
+        return typed == round(sent * 100)  # money is read back as cents
+    return typed == sent
