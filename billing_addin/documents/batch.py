@@ -48,7 +48,6 @@ class _Made:
     pdf: Path | None = None
     eml: Path | None = None
     sha256: str = ""
-    error: str = ""
 
 
 @dataclass
@@ -116,7 +115,9 @@ def make_letters(
 
     ledger = build_ledger(book, as_of)
     log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
-    chosen = select_letters(book, ledger, kind, customers=customers, rows=rows, start=start)
+    # --again makes today's letters again: dunning then plans as if today's letters were not in the log yet.
+    plan_log = [r for r in log if r.as_of != as_of] if again else log
+    chosen = select_letters(book, ledger, kind, customers=customers, rows=rows, start=start, log=plan_log)
     result.findings += chosen.findings
     letters, repeats = (chosen.letters, []) if again else _not_yet_made(chosen.letters, log)
     skipped = chosen.skipped + [
@@ -175,7 +176,7 @@ def make_letters(
         engine = None
 
     made = _make(letters, templates, logo, out, pattern, engine, progress, result)
-    finished = [m for m in made if m.docx.exists()]
+    finished = [m for m in made if m.docx.exists()]  # with a PDF engine, only letters that got their PDF
     if email_drafts:
         _drafts(book, finished, templates, now, result)
     if print_file:
@@ -212,8 +213,9 @@ def make_letters(
 # --- choosing the letters ---------------------------------------------------------------------------------
 
 
-def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, start=None) -> Selection:
-    """The letters of `kind` the selection asks for, and who is left out and why."""
+def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, start=None, log=None) -> Selection:
+    """The letters of `kind` the selection asks for, and who is left out and why.
+    log: the letter log dunning reads (default: the book's Letters sheet)."""
     sel = Selection()
     builder = LetterBuilder(book, ledger)
     as_of = ledger.as_of
@@ -230,7 +232,7 @@ def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, 
 
         levels, findings = levels_from_book(book)
         sel.findings += findings
-        decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels)
+        decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
         sel.letters = [builder.dunning(d, levels) for d in decisions if chosen(d.customer_id)]
         sel.skipped = [{"customer_id": s.customer_id, "reason": s.reason} for s in skips if chosen(s.customer_id)]
     elif kind == "invoice":
@@ -337,16 +339,14 @@ def _make(letters, templates: Path, logo, out: Path, pattern: str, engine, progr
         try:
             pdfs = future.result()
         except PdfError as e:
-            for m in group:
-                m.error = str(e)
             result.findings.append(
                 Finding(
                     WARNING,
                     "pdf-failed",
                     "",
                     "",
-                    f"No PDF for {len(group)} letter(s): {e}.",
-                    "Their Word files are made; run again with --again, or print them from Word.",
+                    f"{len(group)} letter(s) not made: their PDF failed ({e}).",
+                    "Run the same command again to make them; the letters made are not repeated.",
                 )
             )
             pdfs = []
@@ -405,20 +405,19 @@ def _make(letters, templates: Path, logo, out: Path, pattern: str, engine, progr
         if engine is not None and hasattr(engine, "cancel"):
             engine.cancel()
         for future, group in futures:
-            if future.done() and not future.cancelled():
-                try:
-                    finish(group, future)
-                except Exception:  # noqa: BLE001 - a lane killed mid-way: those letters are removed below
-                    pass
-        # No half-made letter is left: without its PDF a letter is removed, and it is not logged.
-        for m in made:
-            if engine is not None and m.pdf is None:
-                m.docx.unlink(missing_ok=True)
+            if future.done() and not future.cancelled() and future.exception() is None:
+                finish(group, future)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         if engine is not None:
             engine.close()
+        # No half-made letter is left: a letter whose PDF failed or never came is removed and not logged,
+        # so the same command makes it next time.
+        if engine is not None:
+            for m in made:
+                if m.pdf is None:
+                    m.docx.unlink(missing_ok=True)
     return made
 
 

@@ -144,9 +144,12 @@ class LibreOfficeEngine:
         self.per_letter_s = per_letter_s
         self.work = Path(tempfile.mkdtemp(prefix="billing-pdf-"))
         self.running: set[subprocess.Popen] = set()  # so that Ctrl-C can stop every lane's converter
+        self.cancelled = False
 
     def convert(self, letters: Sequence[RenderedLetter], lane: int) -> list[bytes]:
         """PDF bytes for each of `letters` (one group), in order."""
+        if self.cancelled:
+            raise PdfError("stopped")
         folder = self.work / f"lane{lane}"
         folder.mkdir(exist_ok=True)
         source = folder / "letters.docx"
@@ -173,6 +176,7 @@ class LibreOfficeEngine:
         return split_at_bookmarks(target.read_bytes(), len(letters))
 
     def cancel(self) -> None:
+        self.cancelled = True
         for proc in list(self.running):
             _kill(proc)
 
