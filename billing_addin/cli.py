@@ -21,6 +21,7 @@ from rich.table import Table
 
 from billing_addin import commands
 from billing_addin.documents.letters_cli import register as add_letters_parsers
+from billing_addin.excel import addin_cli
 from billing_addin.findings import ERROR, Finding
 from billing_addin.interest_cli import add_interest_parser
 from billing_addin.reader import UnreadableWorkbook, check_readable, read_book
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the workbook reference (sheets, columns, aliases) as Markdown")
     s.set_defaults(func=cmd_schema)
     add_interest_parser(sub)
+    addin_cli.register(sub)
     add_letters_parsers(sub, iso_date)
     return p
 
