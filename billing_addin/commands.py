@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from billing_addin.book import Book
 from billing_addin.checks import run_checks
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
+from billing_addin.gc_pause import gc_paused
 from billing_addin.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
 
 FINDINGS_SHEET = "Findings"
@@ -133,6 +134,11 @@ def _ledger_findings(book: Book):
 def refresh(book: Book, as_of: dt.date, *, now: dt.datetime | None = None, user: str | None = None) -> Result:
     """Balances, aging, fees accrued and dunning preview; the patch holds the Balances, Aging, Dunning and
     Dashboard sheets and an Audit row."""
+    with gc_paused():
+        return _refresh(book, as_of, now, user)
+
+
+def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | None) -> Result:
     from billing_addin import reports
     from billing_addin.dunning import levels_from_book, plan_dunning
     from billing_addin.fees import accrue_fees

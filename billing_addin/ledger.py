@@ -22,6 +22,7 @@ import datetime as dt
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from billing_addin.book import Book, SheetData
@@ -128,8 +129,16 @@ class Ledger:
     customers: list[CustomerBalance]
     bucket_labels: tuple[str, ...]
     credit: dict[tuple[str, str], int]  # (customer, currency) -> unapplied credit
-    entries: list[Entry] = field(default_factory=list)  # every event in date order, as applied
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (sheet, row, why) rows left out
+    # The replayed events, and what each write-off really closed (by seq): `entries` is made from these
+    # when asked for. Refresh, fees and dunning never ask, and a big book has 250k lines.
+    events: list[tuple] = field(default_factory=list, repr=False)
+    closed: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def entries(self) -> list[Entry]:
+        """Every event in date order, as applied: one account line each."""
+        return [_entry(event, self.closed) for event in self.events]
 
 
 def bucket_labels(bounds: tuple[int, ...] = DEFAULT_BUCKETS) -> tuple[str, ...]:
@@ -224,21 +233,63 @@ def _settle(item, cents: int, day: dt.date, how: str) -> int:
 
 
 def _record(inv: InvoiceBalance, day: dt.date) -> None:
-    value = inv.principal_outstanding
-    if inv.history and inv.history[-1][0] == day:
-        inv.history[-1] = (day, value)
+    """Note the principal outstanding at the end of `day` (called after each change, so the last wins)."""
+    value = inv.amount - inv.paid - inv.credited - inv.written_off  # principal_outstanding, minus a call
+    history = inv.history
+    if history and history[-1][0] == day:
+        history[-1] = (day, value)
     else:
-        inv.history.append((day, value))
+        history.append((day, value))
 
 
 # Order of events on one day: charges first, then money in, then adjustments that take money back out.
 _ORDER = {"invoice": 0, "charge": 1, "payment": 2, "credit": 3, "write-off": 4, "refund": 5, "returned": 6}
+_ADJUSTMENT_EVENTS = {
+    "Credit Note": "credit",
+    "Write-off": "write-off",
+    "Refund": "refund",
+    "Returned Payment": "returned",
+    "Late Fee": "charge",
+    "Other": "charge",
+}
+
+# An event is one flat tuple, sorted as is (seq is unique, so nothing after it is ever compared):
+#   (date, order, seq, kind, account key, cents, target invoice or None, label, Excel row, reference)
+# The target is already checked: a void invoice or another customer's is None (the money goes to the
+# account). A big book has 250k events; flat tuples keep building, sorting and unpacking them cheap.
+
+
+class _Lookups:
+    """Customers and invoices as rows name them, folding case once per distinct spelling."""
+
+    def __init__(self, book: Book, default_currency: str):
+        self.default_currency = default_currency
+        self.folded: dict[str, tuple[str, str | None, int | None]] = {}  # folded id -> (id, currency, terms)
+        for _, cid, cur, terms in _cols(book.sheet("Customers"), "Customer ID", "Currency", "Payment Terms"):
+            if cid is not None:
+                self.folded.setdefault(_ci(cid), (cid, cur, terms))
+        self.customers: dict[str, tuple[str, str | None, int | None]] = {}  # as typed -> the same
+        self.invoices: dict[str, InvoiceBalance] = {}  # by Invoice No as typed
+        self.by_folded: dict[str, InvoiceBalance] = {}
+
+    def customer(self, cid: str) -> tuple[str, str | None, int | None]:
+        """(canonical ID, currency, terms); an unknown customer stands for itself."""
+        found = self.customers.get(cid)
+        if found is None:
+            found = self.customers[cid] = self.folded.get(_ci(cid), (cid, None, None))
+        return found
+
+    def target(self, no: str | None, customer_id: str) -> InvoiceBalance | None:
+        """The invoice a payment or adjustment names, if it can take the money: not void, same customer."""
+        inv = (self.invoices.get(no) or self.by_folded.get(_ci(no))) if no else None
+        if inv is None or inv.status == VOID or inv.customer_id != customer_id:
+            return None
+        return inv
 
 
 def build_ledger(book: Book, as_of: dt.date) -> Ledger:
     """Replay every invoice, payment and adjustment up to `as_of` and return the balances."""
     settings = book.settings
-    default_currency = str(settings.get("Default Currency", "USD"))
     default_terms = int(settings.get("Default Terms", 30))
     auto_apply = str(settings.get("Auto Apply Credits", "Yes")) != "No"
     try:
@@ -246,35 +297,44 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
     except ValueError:
         bounds = DEFAULT_BUCKETS  # reported by validation
 
-    folded: dict[str, tuple[str, str | None, int | None]] = {}  # folded id -> (id, currency, terms)
-    for _, cid, cur, terms in _cols(book.sheet("Customers"), "Customer ID", "Currency", "Payment Terms"):
-        if cid is not None:
-            folded.setdefault(_ci(cid), (cid, cur, terms))
-    customers: dict[str, tuple[str, str | None, int | None]] = {}  # as typed -> the same, folded once
-
-    def customer(cid: str) -> tuple[str, str | None, int | None]:
-        found = customers.get(cid)
-        if found is None:
-            found = customers[cid] = folded.get(_ci(cid), (cid, None, None))
-        return found
-
-    def currency_of(cid: str, cur: str | None) -> str:
-        return cur or customer(cid)[1] or default_currency
-
+    find = _Lookups(book, str(settings.get("Default Currency", "USD")))
     skipped: list[tuple[str, int, str]] = []
-    events: list[tuple] = []  # (date, order, seq, kind, payload)
-    invoices: dict[str, InvoiceBalance] = {}
-    by_folded: dict[str, InvoiceBalance] = {}
+    events: list[tuple] = []
+    _invoice_events(book, as_of, find, default_terms, events, skipped)
+    _payment_events(book, as_of, find, events, skipped)
+    _adjustment_events(book, as_of, find, events, skipped)
+    events.sort()  # by date, then charges before money in, then row order
 
-    def invoice_named(no: str | None) -> InvoiceBalance | None:
-        if not no:
-            return None
-        return invoices.get(no) or by_folded.get(_ci(no))
+    accounts: dict[tuple[str, str], _Account] = defaultdict(lambda: _Account(auto_apply))
+    charges: list[AccountCharge] = []
+    last_payment: dict[tuple[str, str], dt.date] = {}
+    closed = _replay(events, accounts, charges, last_payment, auto_apply)
 
-    seq = 0
-    inv_sheet = book.sheet("Invoices")
+    invoices = find.invoices
+    for inv in invoices.values():
+        _finish_invoice(inv, as_of)
+    credit = {key: acct.credit for key, acct in accounts.items() if acct.credit}
+    return Ledger(
+        as_of,
+        invoices,
+        charges,
+        summarize_customers(invoices.values(), charges, credit, last_payment, as_of, bounds),
+        bucket_labels(bounds),
+        credit,
+        skipped,
+        events,
+        closed,
+    )
+
+
+def _invoice_events(book: Book, as_of: dt.date, find: _Lookups, default_terms: int, events: list, skipped: list):
+    """An InvoiceBalance per usable row of Invoices (first row wins per Invoice No), and an event for each
+    invoice issued by `as_of` that is not void."""
+    invoices, by_folded, customer = find.invoices, find.by_folded, find.customer
+    known = find.customers.get  # customer()'s fast path, inlined: this loop runs once per invoice
+    default_currency = find.default_currency
     for row, no, cid, issued, due, amount, cur, status, hold, dispute in _cols(
-        inv_sheet,
+        book.sheet("Invoices"),
         "Invoice No",
         "Customer ID",
         "Invoice Date",
@@ -289,28 +349,26 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
         if no is None or cid is None or issued is None or amount is None or folded_no in by_folded:
             skipped.append(("Invoices", row, "incomplete or duplicate row"))
             continue
-        canonical, customer_currency, terms = customer(cid)
+        canonical, customer_currency, terms = known(cid) or customer(cid)
         if due is None:
             due = issued + dt.timedelta(days=default_terms if terms is None else terms)
+        currency = cur or customer_currency or default_currency
         inv = InvoiceBalance(
-            no,
-            canonical,
-            cur or customer_currency or default_currency,
-            row,
-            issued,
-            due,
-            amount,
-            disputed=dispute is not None,
-            hold_until=hold,
+            no, canonical, currency, row, issued, due, amount, disputed=dispute is not None, hold_until=hold
         )
         if status == VOID:
             inv.status = VOID
         by_folded[folded_no] = inv
         invoices[no] = inv
         if status != VOID and issued <= as_of:
-            events.append((issued, _ORDER["invoice"], seq, "invoice", inv))
-            seq += 1
+            events.append((issued, 0, len(events), "invoice", (canonical, currency), amount, inv, "Invoice", row, no))
 
+
+def _payment_events(book: Book, as_of: dt.date, find: _Lookups, events: list, skipped: list) -> None:
+    invoices, target_of, customer = find.invoices, find.target, find.customer
+    known = find.customers.get
+    default_currency = find.default_currency
+    order = _ORDER["payment"]
     for row, pid, cid, day, amount, cur, applied in _cols(
         book.sheet("Payments"), "Payment ID", "Customer ID", "Payment Date", "Amount", "Currency", "Applied To"
     ):
@@ -319,20 +377,15 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
             continue
         if day > as_of:
             continue
-        target = invoice_named(applied)
-        canonical, customer_currency, _ = customer(cid)
+        canonical, customer_currency, _ = known(cid) or customer(cid)
+        target = invoices.get(applied) if applied else None
+        if target is None or target.status == VOID or target.customer_id != canonical:
+            target = target_of(applied, canonical)  # the slower, complete look-up (case, void, customer)
         key = (canonical, cur or customer_currency or default_currency)
-        events.append((day, _ORDER["payment"], seq, "payment", (key, amount, target, "Payment", row, pid or "")))
-        seq += 1
+        events.append((day, order, len(events), "payment", key, amount, target, "Payment", row, pid or ""))
 
-    adjustment_kinds = {
-        "Credit Note": "credit",
-        "Write-off": "write-off",
-        "Refund": "refund",
-        "Returned Payment": "returned",
-        "Late Fee": "charge",
-        "Other": "charge",
-    }
+
+def _adjustment_events(book: Book, as_of: dt.date, find: _Lookups, events: list, skipped: list) -> None:
     for row, aid, cid, no, day, kind, amount in _cols(
         book.sheet("Adjustments"), "Adjustment ID", "Customer ID", "Invoice No", "Date", "Type", "Amount"
     ):
@@ -341,107 +394,103 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
             continue
         if day > as_of:
             continue
-        event = adjustment_kinds[kind]
+        event = _ADJUSTMENT_EVENTS[kind]
         if kind == "Other" and amount < 0:
             event, amount = "credit", -amount
-        target = invoice_named(no)
-        key = (customer(cid)[0], target.currency if target is not None else currency_of(cid, None))
-        events.append((day, _ORDER[event], seq, event, (key, abs(amount), target, kind, row, aid or "")))
-        seq += 1
+        canonical, customer_currency, _ = find.customer(cid)
+        named = find.invoices.get(no) or find.by_folded.get(_ci(no)) if no else None
+        # The account is the named invoice's currency even when the invoice cannot take the money.
+        key = (canonical, named.currency if named is not None else customer_currency or find.default_currency)
+        target = find.target(no, canonical)
+        events.append((day, _ORDER[event], len(events), event, key, abs(amount), target, kind, row, aid or ""))
 
-    events.sort()  # by date, then charges before money in, then row order (seq is unique: payloads never compared)
-    accounts: dict[tuple[str, str], _Account] = defaultdict(lambda: _Account(auto_apply))
-    charges: list[AccountCharge] = []
-    last_payment: dict[tuple[str, str], dt.date] = {}
 
-    entries: list[Entry] = []
-    for day, _, n, kind, payload in events:
-        if kind == "invoice":
-            inv = payload
-            acct = accounts[(inv.customer_id, inv.currency)]
-            _record(inv, day)
-            acct.add(inv, inv.due_date, inv.invoice_date, inv.invoice_no, n)
-            acct.use_credit(day)
-            entries.append(
-                Entry(
-                    day,
-                    inv.customer_id,
-                    inv.currency,
-                    "Invoice",
-                    inv.invoice_no,
-                    inv.invoice_no,
-                    inv.amount,
-                    "Invoices",
-                    inv.row,
-                )
-            )
-            continue
-        key, amount, target, label, row, ref = payload
-        currency, acct = key[1], accounts[key]
-        if target is not None and (target.status == VOID or target.customer_id != key[0]):
-            target = None  # a void invoice or another customer's: the money goes to the account
-        sheet = "Payments" if kind == "payment" else "Adjustments"
-        signed = -amount if kind in ("payment", "credit", "write-off") else amount
+def _replay(events: list, accounts, charges: list, last_payment: dict, auto_apply: bool) -> dict[int, int]:
+    """Apply the sorted events to invoices and accounts. Returns what each write-off really closed, by
+    seq: the one account line whose amount only the replay knows."""
+    closed: dict[int, int] = {}
+    for day, _, n, kind, key, amount, target, label, _, ref in events:
         if kind == "payment":
-            last_payment[key] = max(day, last_payment.get(key, day))
-            left = amount - (_settle(target, amount, day, "paid") if target is not None else 0)
-            # Without Applied To the payment goes oldest first; what is left over is credit.
-            acct.credit += acct.pay_oldest(left, day, "paid") if auto_apply or target is None else left
-        elif kind == "credit":
-            left = amount - (_settle(target, amount, day, "credited") if target is not None else 0)
-            acct.credit += left
-            acct.use_credit(day)
-        elif kind == "write-off":
-            # A write-off closes what remains and no more: the statement shows what it really closed.
-            if target is not None:
-                signed = -_settle(target, amount, day, "written_off")
-            else:
-                signed = -(amount - acct.pay_oldest(amount, day, "written_off"))
-        elif kind == "refund":
-            paid_out = min(amount, acct.credit)
-            acct.credit -= paid_out
-            if amount > paid_out:
-                charge = AccountCharge(f"refund-{n}", key[0], currency, day, "Refund", amount - paid_out)
-                charges.append(charge)
-                acct.add(charge, day, day, charge.key, n)
-        elif kind == "returned":
-            if target is not None and target.paid > 0:
-                back = min(amount, target.paid)
-                target.paid -= back
+            last_payment[key] = day  # events come in date order: the last one is the latest
+            if target is not None and amount <= target.amount - target.paid - target.credited - target.written_off:
+                # The common case, kept short: the payment fits in what its invoice still owes.
+                target.paid += amount
                 _record(target, day)
-                acct.add(target, target.due_date, target.invoice_date, target.invoice_no, n)
-                amount -= back
-            if amount > 0:
-                charge = AccountCharge(f"returned-{n}", key[0], currency, day, "Returned Payment", amount)
-                charges.append(charge)
-                acct.add(charge, day, day, charge.key, n)
-            acct.use_credit(day)
-        elif kind == "charge":
-            if target is not None:
-                target.fees += amount
-                acct.add(target, target.due_date, target.invoice_date, target.invoice_no, n)
             else:
-                charge = AccountCharge(f"charge-{n}", key[0], currency, day, label, amount)
-                charges.append(charge)
-                acct.add(charge, day, day, charge.key, n)
+                _pay(accounts[key], target, amount, day, auto_apply)
+        elif kind == "invoice":
+            _record(target, day)
+            acct = accounts[key]
+            acct.add(target, target.due_date, target.invoice_date, ref, n)
             acct.use_credit(day)
-        entries.append(
-            Entry(day, key[0], currency, label, ref, target.invoice_no if target else "", signed, sheet, row)
-        )
+        else:
+            signed = _adjust(kind, accounts[key], key, target, amount, day, n, label, charges)
+            if kind == "write-off":
+                closed[n] = signed
+    return closed
 
-    for inv in invoices.values():
-        _finish_invoice(inv, as_of)
-    credit = {key: acct.credit for key, acct in accounts.items() if acct.credit}
-    return Ledger(
-        as_of,
-        invoices,
-        charges,
-        summarize_customers(invoices.values(), charges, credit, last_payment, as_of, bounds),
-        bucket_labels(bounds),
-        credit,
-        entries,
-        skipped,
-    )
+
+def _pay(acct: _Account, target: InvoiceBalance | None, amount: int, day: dt.date, auto_apply: bool) -> None:
+    """A payment: its invoice first; the rest oldest first (or, with Applied To and no auto-apply, credit)."""
+    left = amount - (_settle(target, amount, day, "paid") if target is not None else 0)
+    acct.credit += acct.pay_oldest(left, day, "paid") if auto_apply or target is None else left
+
+
+def _adjust(kind: str, acct: _Account, key, target, amount: int, day: dt.date, n: int, label: str, charges) -> int:
+    """Apply one adjustment; return its signed amount for the account line (+ charge, - credit)."""
+    signed = -amount if kind in ("credit", "write-off") else amount
+    customer_id, currency = key
+    if kind == "credit":
+        left = amount - (_settle(target, amount, day, "credited") if target is not None else 0)
+        acct.credit += left
+        acct.use_credit(day)
+    elif kind == "write-off":
+        # A write-off closes what remains and no more: the statement shows what it really closed.
+        if target is not None:
+            signed = -_settle(target, amount, day, "written_off")
+        else:
+            signed = -(amount - acct.pay_oldest(amount, day, "written_off"))
+    elif kind == "refund":
+        paid_out = min(amount, acct.credit)
+        acct.credit -= paid_out
+        if amount > paid_out:
+            charge = AccountCharge(f"refund-{n}", customer_id, currency, day, "Refund", amount - paid_out)
+            charges.append(charge)
+            acct.add(charge, day, day, charge.key, n)
+    elif kind == "returned":
+        if target is not None and target.paid > 0:
+            back = min(amount, target.paid)
+            target.paid -= back
+            _record(target, day)
+            acct.add(target, target.due_date, target.invoice_date, target.invoice_no, n)
+            amount -= back
+        if amount > 0:
+            charge = AccountCharge(f"returned-{n}", customer_id, currency, day, "Returned Payment", amount)
+            charges.append(charge)
+            acct.add(charge, day, day, charge.key, n)
+        acct.use_credit(day)
+    elif kind == "charge":
+        if target is not None:
+            target.fees += amount
+            acct.add(target, target.due_date, target.invoice_date, target.invoice_no, n)
+        else:
+            charge = AccountCharge(f"charge-{n}", customer_id, currency, day, label, amount)
+            charges.append(charge)
+            acct.add(charge, day, day, charge.key, n)
+        acct.use_credit(day)
+    return signed
+
+
+_SHEET_OF = {"invoice": "Invoices", "payment": "Payments"}  # every other event is an adjustment
+_MONEY_IN = frozenset({"payment", "credit"})  # account lines with a minus sign (write-offs: what they closed)
+
+
+def _entry(event: tuple, closed: dict[int, int]) -> Entry:
+    """The account line of one replayed event."""
+    day, _, n, kind, (customer_id, currency), amount, target, label, row, ref = event
+    signed = closed[n] if kind == "write-off" else -amount if kind in _MONEY_IN else amount
+    invoice_no = target.invoice_no if target is not None else ""
+    return Entry(day, customer_id, currency, label, ref, invoice_no, signed, _SHEET_OF.get(kind, "Adjustments"), row)
 
 
 def _finish_invoice(inv: InvoiceBalance, as_of: dt.date) -> None:

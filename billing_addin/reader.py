@@ -16,6 +16,7 @@ from pathlib import Path
 import python_calamine as pc
 
 from billing_addin.book import Book, CellProblem, Settings, SheetData, column_letter
+from billing_addin.gc_pause import gc_paused
 from billing_addin.schema import (
     INPUT_SHEETS,
     LOG_SHEETS,
@@ -72,6 +73,11 @@ def read_book(path: str | Path) -> Book:
     """Read every sheet the schema knows from a workbook file. Raises UnreadableWorkbook only when
     the file cannot be opened at all; everything wrong inside it becomes findings later."""
     path = Path(path)
+    with gc_paused():
+        return _read_book(path)
+
+
+def _read_book(path: Path) -> Book:
     wb = open_workbook(path)
     reading = "the workbook"
     try:

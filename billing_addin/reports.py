@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from operator import attrgetter
 
 from billing_addin.book import Book
 from billing_addin.fees import FeeAccrual
@@ -45,15 +46,38 @@ def invoice_linker(book: Book):
     return lambda no, row: Link(no, f"{prefix}{row}")
 
 
+class _Decimals(dict):
+    """cents -> Decimal, each made once: the cells of a big sheet repeat few amounts (zero, an invoice's amount
+    in Amount and Paid or Outstanding), and a dict look-up costs a tenth of making a Decimal."""
+
+    def __missing__(self, cents: int) -> Decimal:
+        value = self[cents] = money(cents)
+        return value
+
+
+_BALANCES_ORDER = attrgetter("customer_id", "due_date", "invoice_no")
+
+
 def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedSheet:
     """One row per invoice issued by the as-of date: what was paid, credited, written off, and what is owed."""
     unposted = {f.invoice_no: f.to_post for f in fees}
     link = invoice_linker(book)
+    cents = _Decimals()
+    nothing_owed = (ZERO,) * 5  # a void invoice: Paid, Credited, Written Off, Fees Owed, Outstanding
     rows = []
-    for inv in sorted(ledger.invoices.values(), key=lambda i: (i.customer_id, i.due_date, i.invoice_no)):
+    for inv in sorted(ledger.invoices.values(), key=_BALANCES_ORDER):
         if inv.invoice_date > ledger.as_of:
             continue
-        void = inv.status == VOID
+        if inv.status == VOID:
+            owed = nothing_owed
+        else:
+            owed = (
+                cents[inv.paid],
+                cents[inv.credited],
+                cents[inv.written_off],
+                cents[inv.fees - inv.fees_paid],
+                cents[inv.outstanding],
+            )
         rows.append(
             (
                 link(inv.invoice_no, inv.row),
@@ -61,15 +85,11 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
                 inv.currency,
                 inv.invoice_date,
                 inv.due_date,
-                money(inv.amount),
-                money(0 if void else inv.paid),
-                money(0 if void else inv.credited),
-                money(0 if void else inv.written_off),
-                money(0 if void else inv.fees - inv.fees_paid),
-                money(0 if void else inv.outstanding),
+                cents[inv.amount],
+                *owed,
                 inv.days_past_due,
                 inv.status,
-                money(unposted.get(inv.invoice_no, 0)),
+                cents[unposted.get(inv.invoice_no, 0)],
             )
         )
     columns = (
