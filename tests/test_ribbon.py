@@ -14,7 +14,7 @@ import pytest
 from billing_addin import commands
 from billing_addin.demo import generate
 from billing_addin.excel import patch_plan, ribbon
-from billing_addin.excel.host import FileHost
+from billing_addin.excel.host import FileHost, rows_in_address
 from billing_addin.patch import Link
 from billing_addin.reader import read_book
 from billing_addin.template import build_template
@@ -152,6 +152,15 @@ def test_selection_aware_buttons_say_where_to_select(book):
     assert host.messages[0].startswith("Select one customer: the selection holds 2 (C1001, C1002")
     host = press("statement_selected", book, selection=("Dashboard", [3]))
     assert host.messages[0].startswith("Select the customer's row on the Customers sheet")
+
+
+def test_rows_of_a_selection_address():
+    """XlwingsHost turns the selection's address (as Excel gives it on Windows and macOS) into rows."""
+    assert rows_in_address("$A$2:$C$5,$B$9", 300) == [2, 3, 4, 5, 9]
+    assert rows_in_address("$B$7", 300) == [7]
+    assert rows_in_address("$A:$A", 4) == [1, 2, 3, 4]  # a whole column: up to the last used row
+    assert rows_in_address("$3:$4,$2:$2", 300) == [2, 3, 4]
+    assert rows_in_address("$A$290:$A$400", 300) == list(range(290, 301))
 
 
 # --- failures become one sentence -------------------------------------------------------------------------------

@@ -102,3 +102,14 @@ class FileHost:
 
     def open_folder(self, folder: Path) -> None:
         self.opened.append(folder)
+
+
+def rows_in_address(address: str, last_row: int) -> list[int]:
+    """Excel row numbers covered by a selection's address, no further than `last_row` (a whole column selected is
+    a million rows): "$A$2:$C$5,$B$9" -> [2, 3, 4, 5, 9]; "$A:$A" -> 1..last_row; "$3:$4" -> [3, 4]."""
+    rows: set[int] = set()
+    for area in address.replace("$", "").split(","):
+        ends = [int("".join(ch for ch in end if ch.isdigit()) or 0) for end in area.split(":")]
+        first, last = (ends[0] or 1), (ends[-1] or last_row)
+        rows.update(range(first, min(last, last_row) + 1))
+    return sorted(rows)

@@ -21,6 +21,7 @@ import xlwings as xw
 
 from billing_addin.book import Book
 from billing_addin.excel import patch_plan
+from billing_addin.excel.host import rows_in_address
 from billing_addin.patch import Chart, OwnedSheet, Patch
 from billing_addin.reader import book_from_sheet_values
 from billing_addin.schema import INPUT_SHEETS, LOG_SHEETS, SETTINGS_SHEET, normalize_header
@@ -128,12 +129,8 @@ class XlwingsHost:
         selected = self.book.app.selection
         if selected is None:
             return None, []
-        last = selected.sheet.used_range.last_cell.row  # a whole column selected is a million rows
-        rows: set[int] = set()
-        for area in selected.api.Areas:
-            first = area.Row
-            rows.update(range(first, min(first + area.Rows.Count, last + 1)))
-        return selected.sheet.name, sorted(rows)
+        # The address works alike on Windows and macOS: "$A$2:$C$5,$A$9".
+        return selected.sheet.name, rows_in_address(selected.address, selected.sheet.used_range.last_cell.row)
 
     def message(self, text: str, title: str = "Billing") -> None:
         self.book.app.alert(text, title=title)
@@ -211,7 +208,12 @@ def _write_owned_sheet(book: xw.Book, owned: OwnedSheet) -> None:
         if number_format and height > 1:
             sheet.range((2, i), (height, i)).number_format = number_format
     for chart in owned.charts:
-        _add_chart(sheet, owned, chart, height)
+        try:
+            _add_chart(sheet, owned, chart, height)
+        except Exception:  # the figures are written; a chart Excel refuses must not undo them
+            from billing_addin.excel.ribbon import log_error
+
+            log_error(f"chart on {owned.name}")
 
 
 def _add_chart(sheet: xw.Sheet, owned: OwnedSheet, chart: Chart, height: int) -> None:
@@ -237,15 +239,11 @@ def _add_chart(sheet: xw.Sheet, owned: OwnedSheet, chart: Chart, height: int) ->
 def _append(book: xw.Book, block: patch_plan.AppendBlock) -> None:
     sheet = _sheet(book, block.sheet)
     # An Excel Table must grow to cover the new rows, or they sit outside it (and outside its formulas).
-    for table in sheet.api.ListObjects:
-        body = table.Range
-        if body.Row + body.Rows.Count == block.first_row:
-            table.Resize(
-                sheet.api.Range(
-                    body.Cells(1, 1),
-                    body.Cells(body.Rows.Count + block.last_row - block.first_row + 1, body.Columns.Count),
-                )
-            )
+    for table in sheet.tables:
+        area = table.range
+        if area.row + area.rows.count == block.first_row:
+            last_column = area.column + area.columns.count - 1
+            table.resize(sheet.range((area.row, area.column), (block.last_row, last_column)))
             break
     for letter, rows in block.runs:
         sheet.range(f"{letter}{block.first_row}").value = rows
