@@ -123,7 +123,7 @@ class XlwingsHost:
         return self._read
 
     def apply(self, patch: Patch) -> str:
-        return apply_patch_xlwings(self.book, patch, self._read or self.read_book())
+        return apply_patch_xlwings(self.book, patch, self._read)
 
     def selection(self) -> tuple[str | None, list[int]]:
         selected = self.book.app.selection
@@ -164,8 +164,10 @@ def ribbon_clicked(tag: str) -> None:
 # --- writing a patch through Excel ------------------------------------------------------------------------------
 
 
-def apply_patch_xlwings(book: xw.Book, patch: Patch, read: Book) -> str:
-    """Write owned sheets whole and append rows under input tables, one range assignment per block."""
+def apply_patch_xlwings(book: xw.Book, patch: Patch, read: Book | None = None) -> str:
+    """Write owned sheets whole and append rows under input tables, one range assignment per block.
+    `read`: the Book the command ran on (where the input tables end); read again when not given."""
+    read = read or read_live_book(book)
     app = book.app
     updating = app.screen_updating
     app.screen_updating = False
