@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,13 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from billing_addin.xlsx.zip_package import ZipBuilder
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 TAG_MARK = re.compile(r"\{[{%#]")
+PARAGRAPH_BREAK = re.compile(r"\n<w:p([ >])")
+LISTING_CHARS = re.compile("[\t\a\n\f]")
 SECT_MARK = "<!--billing-section-break-->"  # where the master document puts this letter's section break
 START_MARK = "<!--billing-letter-start-->"  # where it puts the bookmark that finds the letter's first page
 CORE_PART = "docProps/core.xml"
@@ -89,7 +94,7 @@ class DocxRenderer:
         xml = etree.tostring(document._element, encoding="unicode")
         start, end = xml.index("<w:body"), xml.rindex("</w:body>") + len("</w:body>")
         self._doc_head, self._doc_tail = xml[:start], xml[end:]
-        self._body = self.tpl.patch_xml(self.tpl.get_xml())
+        self._body = _prepared(self.tpl.patch_xml(self.tpl.get_xml()))
         # Headers, footers and footnotes that hold tags: (zip name, part, prepared text).
         self._parts = []
         for uri in (self.tpl.HEADER_URI, self.tpl.FOOTER_URI):
@@ -107,7 +112,15 @@ class DocxRenderer:
     def _add_part(self, part) -> None:
         xml = self.tpl.get_part_xml(part)
         if TAG_MARK.search(xml):
-            self._parts.append((str(part.partname).lstrip("/"), part, self.tpl.patch_xml(xml)))
+            self._parts.append((str(part.partname).lstrip("/"), part, _prepared(self.tpl.patch_xml(xml))))
+
+    def _render_part(self, source: str, part, context: dict) -> str:
+        """docxtpl's `render_xml_part` on a source prepared once (see `_prepared`), with its listing pass
+        (tabs, line and page breaks typed inside values) run only when a value holds such a character."""
+        self.tpl.current_rendering_part = part  # where an InlineImage adds its picture
+        xml = PARAGRAPH_BREAK.sub(r"<w:p\1", self.env.from_string(source).render(context))
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return self.tpl.resolve_listing(xml) if LISTING_CHARS.search(xml) else xml
 
     def render(self, context: dict) -> RenderedLetter:
         """Fill the template. Raises RenderError with the template's name and the cause."""
@@ -117,9 +130,9 @@ class DocxRenderer:
             company["logo"] = InlineImage(self.tpl, str(self.logo), width=LOGO_WIDTH)
             context["company"] = company
         try:
-            body = self.tpl.render_xml_part(self._body, self.tpl.docx.part, context, self.env)
+            body = self._render_part(self._body, self.tpl.docx.part, context)
             parts = {
-                name: (XML_DECLARATION + self.tpl.render_xml_part(src, part, context, self.env)).encode("utf-8")
+                name: (XML_DECLARATION + self._render_part(src, part, context)).encode("utf-8")
                 for name, part, src in self._parts
             }
             if self._core:
@@ -135,31 +148,57 @@ class DocxRenderer:
             XML_DECLARATION + self._doc_head + etree.tostring(tree, encoding="unicode") + self._doc_tail
         ).encode("utf-8")
         skeleton = self._current_skeleton()
-        docx = _zip({**skeleton, **parts})
+        docx = skeleton.zip(parts)
         body_xml, section = _master_fragment(tree)
         group = hashlib.sha256(b"".join(v for k, v in sorted(parts.items()) if k != "word/document.xml"))
         group.update(str(id(skeleton)).encode())
         return RenderedLetter(docx, body_xml, section, group.hexdigest())
 
-    def _current_skeleton(self) -> dict[str, bytes]:
-        """Every part of the package as bytes. Built again only when rendering added a part (a picture)."""
+    def _current_skeleton(self) -> _Skeleton:
+        """The package's parts, compressed once. Built again only when rendering added a part (a picture)."""
         size = sum(len(p.rels) for p in self.tpl.docx.part.package.iter_parts())
         if size != self._skeleton_size:
             buffer = io.BytesIO()
             self.tpl.docx.save(buffer)
-            with zipfile.ZipFile(buffer) as z:
-                self._skeleton = {n: z.read(n) for n in z.namelist()}
+            self._skeleton = _Skeleton(buffer.getvalue())
             self._skeleton_size = size
         return self._skeleton
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        # [Content_Types].xml first, as Word writes it; some readers expect it.
-        for name in sorted(parts, key=lambda n: (n != "[Content_Types].xml", n)):
-            z.writestr(name, parts[name])
-    return buffer.getvalue()
+class _Skeleton:
+    """A template's package with every part stored compressed, so that a letter's zip copies the parts that
+    do not change as they are and deflates only the ones rendered for it."""
+
+    def __init__(self, data: bytes):
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            self.entries = [(info, _stored_bytes(data, info)) for info in z.infolist()]
+
+    def zip(self, replaced: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        builder = ZipBuilder(buffer)
+        for info, raw in self.entries:
+            if info.filename in replaced:
+                builder.write(info.filename, replaced[info.filename])
+            else:
+                builder.copy_raw(info, raw)
+        known = {info.filename for info, _ in self.entries}
+        for name, content in replaced.items():
+            if name not in known:
+                builder.write(name, content)
+        builder.close()
+        return buffer.getvalue()
+
+
+def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A zip entry's compressed bytes as stored: after its local header (30 bytes, name, extra field)."""
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_len + extra_len
+    return data[start : start + info.compress_size]
+
+
+def _prepared(source: str) -> str:
+    """A part's template text as docxtpl's `render_xml_part` hands it to jinja (done once, not per letter)."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
 
 
 def _master_fragment(body: etree._Element) -> tuple[str, str]:
