@@ -48,7 +48,7 @@ def safe_stem(text: str) -> str:
     'C_O_Brien_Sons'
     """
     text = unicodedata.normalize("NFKC", text)
-    stem = UNSAFE.sub("_", text).strip("._ ")
+    stem = re.sub(r"\.{2,}", "_", UNSAFE.sub("_", text)).strip("._ ")  # no ".." anywhere, even harmless
     stem = re.sub(r"_{2,}", "_", stem)[:MAX_STEM].rstrip("._ ")
     if not stem:
         stem = "letter"
