@@ -251,10 +251,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     show_portfolio(result.data)
     write_patch(path, result, book, stamp)
     out.print(
-        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning; "
+        "[bold]6. Made letters[/bold] (billing letters), each a Word file and a PDF, logged on the Letters sheet:"
+    )
+    folder = demo_letters(path, as_of)
+    out.print(f"   Letters are in {folder}", markup=False)
+    out.print(
+        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning, Letters; "
         "the Findings sheet links to each wrong cell."
     )
     return EXIT_OK
+
+
+def demo_letters(path: Path, as_of: dt.date) -> Path:
+    """The demo's letters: invoices for the three newest invoice rows, a statement, then every dunning letter."""
+    from billing_addin.documents.batch import make_letters
+
+    book, _ = load(path, for_write=False)
+    newest = sorted(book.sheet("Invoices").rows)[-3:]
+    customer = book.sheet("Customers").columns["Customer ID"][0]
+    runs = (
+        ("invoice", {"rows": newest}, "invoices for the 3 newest invoice rows"),
+        ("statement", {"customers": [customer]}, f"a statement of account for {customer}"),
+        ("dunning", {}, "dunning letters, one per customer due one"),
+    )
+    folder = path.parent
+    for kind, selection, what in runs:
+        book, stamp = load(path)
+        result = make_letters(book, path, as_of, kind=kind, print_file=kind == "dunning", **selection)
+        folder = Path(result.data["folder"] or folder)
+        made, pdfs = result.counts.get("letters", 0), result.counts.get("pdf", 0)
+        out.print(f"   {what}: {made} Word file(s), {pdfs} PDF(s)", markup=False)
+        for f in result.findings:
+            out.print(f"   {f.severity}: {f.message} {f.hint}", markup=False)
+        if not result.patch.is_empty:
+            write_patch(path, result, book, stamp)
+    return folder.resolve()
 
 
 def _print_json(data: object) -> None:
