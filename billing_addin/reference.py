@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing_addin.documents.variables import BY_KIND, COMMON, INVOICE_ROW_KEYS, TEMPLATE_KINDS
 from billing_addin.schema import INPUT_SHEETS, SETTINGS, SETTINGS_SHEET
 
 
@@ -40,7 +41,25 @@ def workbook_reference() -> str:
     for s in SETTINGS:
         default = "" if s.default is None else str(s.default)
         lines.append(f"| {s.name}{' *' if s.required else ''} | {s.kind.value} | {default} | {s.description} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + letter_variables())
+
+
+def letter_variables() -> list[str]:
+    """The variables letter templates may use, from `billing_addin/documents/variables.py`."""
+    lines = [
+        "### Letter template variables",
+        "",
+        "What a template in `letter_templates/` may use (anything else is refused by `billing templates check`). "
+        "Values come formatted for the book's Locale. Each row of `invoices` has: " + ", ".join(INVOICE_ROW_KEYS) + ".",
+        "",
+        "| Variable | Letters | Meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{name}` | all | {meaning} |" for name, meaning in COMMON.items()]
+    for kind, names in BY_KIND.items():
+        files = ", ".join(f for f, k in TEMPLATE_KINDS.items() if k == kind)
+        lines += [f"| `{name}` | {files} | {meaning} |" for name, meaning in names.items()]
+    return lines + [""]
 
 
 def update_readme(path: str = "README.md") -> None:

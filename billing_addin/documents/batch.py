@@ -470,15 +470,20 @@ def _drafts(book: Book, made: list[_Made], templates: Path, now: dt.datetime, re
             template = email_template_for(SHIPPED / m.letter.template)
         try:
             message = draft_letter_email(book.settings, m.letter.context, template, m.pdf, now=now)
-        except (EmailTemplateError, ValueError) as e:
+        except EmailTemplateError as e:
+            result.findings.append(
+                Finding(WARNING, "draft-failed", template.name, "", f"No e-mail draft: {e}", "Fix the e-mail template.")
+            )
+            continue
+        except ValueError as e:  # the customer's Email is not an address
             result.findings.append(
                 Finding(
                     WARNING,
                     "draft-failed",
-                    template.name,
+                    "Customers",
                     "",
-                    f"No e-mail draft for {m.letter.customer_id}: {e}",
-                    "Fix the e-mail template or the address.",
+                    f"No e-mail draft for {m.letter.customer_id}: its Email is not an address ({e}).",
+                    "Fix the Email on the Customers sheet; `billing validate` points at the cell.",
                 )
             )
             continue
