@@ -191,7 +191,9 @@ def test_email_drafts_carry_the_pdf_and_open_as_drafts(dunning_run):
     sd = before.sheet("Customers")
     with_address = {c for c, e in zip(sd.columns["Customer ID"], sd.columns["Email"]) if e and "@" in e}
     drafts = [x for x in result.data["letters"] if x["email"]]
-    assert [x["customer_id"] for x in drafts] == [x["customer_id"] for x in result.data["letters"] if x["customer_id"] in with_address]
+    assert [x["customer_id"] for x in drafts] == [
+        x["customer_id"] for x in result.data["letters"] if x["customer_id"] in with_address
+    ]
     if len(drafts) < len(result.data["letters"]):  # the demo plants an e-mail address without @
         assert any(f.code in ("no-email-address", "draft-failed") for f in result.findings)
     for x in drafts[:5]:
@@ -472,3 +474,42 @@ def test_ctrl_c_keeps_and_logs_the_finished_letters_and_removes_the_rest(demo_bo
     log = list(openpyxl.load_workbook(book, read_only=True)["Letters"].iter_rows(values_only=True))[1:]
     assert sorted(Path(r[7]).stem for r in log) == [p.stem for p in pdfs]
     assert not _processes_named("sleep 600")
+
+
+def test_no_pdf_engine_found_still_makes_word_files_and_says_how_to_get_pdfs(demo_book, tmp_path, monkeypatch):
+    book = fresh_copy(demo_book, tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # neither soffice nor Word anywhere
+    result = make_letters(read_book(book), book, AS_OF, customers=["C1001"], out_dir=tmp_path / "out")
+    (warning,) = [f for f in result.findings if f.code == "no-pdf-engine"]
+    assert "LibreOffice" in warning.hint
+    assert result.counts["letters"] == 1 and result.counts["pdf"] == 0
+    assert Path(result.data["letters"][0]["docx"]).is_file()
+
+
+@needs_lo
+def test_letters_with_email_drafts_then_billing_send_through_a_real_smtp_server(demo_book, tmp_path, capsys):
+    """The whole chain a clerk runs: letters with drafts, then `billing send` to a server on loopback."""
+    from tests.test_mail import start_server
+
+    book = fresh_copy(demo_book, tmp_path)
+    controller, handler, port = start_server()
+    try:
+        for name, value in (("SMTP Host", "127.0.0.1"), ("SMTP Port", port), ("SMTP STARTTLS", "No")):
+            _set_setting(book, name, value)
+        code, made = run_cli(
+            "letters", book, "--as-of", AS_OF, "--customers", "C1001,C1002", "--email-drafts", "--json", capsys=capsys
+        )
+        assert code == 0 and made["counts"]["drafts"] == 2
+        assert cli.main(["send", str(book)]) == 0
+        capsys.readouterr()
+        delivered = handler.parsed()
+        assert len(delivered) == 2
+        pdfs = {Path(x["pdf"]).name: Path(x["pdf"]).read_bytes() for x in made["letters"]}
+        for msg in delivered:
+            (attachment,) = list(msg.iter_attachments())
+            assert pdfs[attachment.get_filename()] == attachment.get_content()
+            assert "X-Unsent" not in msg
+        log = list(openpyxl.load_workbook(book, read_only=True)["Letters"].iter_rows(values_only=True))[1:]
+        assert [r[9] for r in log] == ["sent", "sent"]
+    finally:
+        controller.stop()

@@ -94,7 +94,7 @@ class DocxRenderer:
         xml = etree.tostring(document._element, encoding="unicode")
         start, end = xml.index("<w:body"), xml.rindex("</w:body>") + len("</w:body>")
         self._doc_head, self._doc_tail = xml[:start], xml[end:]
-        self._body = _prepared(self.tpl.patch_xml(self.tpl.get_xml()))
+        self._body = prepared_source(self.tpl.patch_xml(self.tpl.get_xml()))
         # Headers, footers and footnotes that hold tags: (zip name, part, prepared text).
         self._parts = []
         for uri in (self.tpl.HEADER_URI, self.tpl.FOOTER_URI):
@@ -112,10 +112,10 @@ class DocxRenderer:
     def _add_part(self, part) -> None:
         xml = self.tpl.get_part_xml(part)
         if TAG_MARK.search(xml):
-            self._parts.append((str(part.partname).lstrip("/"), part, _prepared(self.tpl.patch_xml(xml))))
+            self._parts.append((str(part.partname).lstrip("/"), part, prepared_source(self.tpl.patch_xml(xml))))
 
     def _render_part(self, source: str, part, context: dict) -> str:
-        """docxtpl's `render_xml_part` on a source prepared once (see `_prepared`), with its listing pass
+        """docxtpl's `render_xml_part` on a source prepared once (see `prepared_source`), with its listing pass
         (tabs, line and page breaks typed inside values) run only when a value holds such a character."""
         self.tpl.current_rendering_part = part  # where an InlineImage adds its picture
         xml = PARAGRAPH_BREAK.sub(r"<w:p\1", self.env.from_string(source).render(context))
@@ -196,7 +196,7 @@ def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes:
     return data[start : start + info.compress_size]
 
 
-def _prepared(source: str) -> str:
+def prepared_source(source: str) -> str:
     """A part's template text as docxtpl's `render_xml_part` hands it to jinja (done once, not per letter)."""
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
 

@@ -15,7 +15,7 @@ import jinja2
 from docxtpl import DocxTemplate
 from jinja2 import meta, nodes
 
-from billing_addin.documents.render import TAG_MARK, DocxRenderer, RenderError, sandboxed_env
+from billing_addin.documents.render import TAG_MARK, DocxRenderer, RenderError, prepared_source, sandboxed_env
 from billing_addin.documents.sample import sample_context
 from billing_addin.documents.variables import BY_KIND, COMMON, INVOICE_ROW_KEYS, TEMPLATE_KINDS, known_names
 from billing_addin.findings import ERROR, Finding
@@ -72,7 +72,7 @@ def check_template(path: Path) -> list[Finding]:
     env = sandboxed_env()
     kind = kind_of(path)
     for part, xml in parts:
-        source = tpl.patch_xml(xml)
+        source = prepared_source(tpl.patch_xml(xml))  # one paragraph per line: error lines point at paragraphs
         try:
             ast = env.parse(source)
         except jinja2.TemplateSyntaxError as e:
@@ -88,16 +88,17 @@ def check_template(path: Path) -> list[Finding]:
             continue
         unknown = sorted(meta.find_undeclared_variables(ast) - known_names(kind))
         for var in unknown:
+            line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == var), None)
             findings.append(
                 _finding(
                     name,
                     part,
                     "unknown-variable",
-                    f"“{var}” is not something a letter has.",
+                    f"“{var}” is not something a letter has. Around: “{_around(source, line)}”",
                     f"Use one of: {', '.join(sorted(known_names(kind)))}.",
                 )
             )
-        findings += _unknown_fields(name, part, ast, kind)
+        findings += _unknown_fields(name, part, ast, kind, source)
     if findings:
         return findings
     try:
@@ -180,7 +181,7 @@ def _paragraph_problems(name: str, part: str, xml: str) -> list[Finding]:
     return out
 
 
-def _unknown_fields(name: str, part: str, ast: nodes.Template, kind: str | None) -> list[Finding]:
+def _unknown_fields(name: str, part: str, ast: nodes.Template, kind: str | None, source: str) -> list[Finding]:
     """customer.nmae and the like: attribute names the variables do not have."""
     fields: dict[str, set[str]] = {"invoice": {*INVOICE_ROW_KEYS, "terms_days"}}
     for k, extra in BY_KIND.items():
@@ -209,7 +210,7 @@ def _unknown_fields(name: str, part: str, ast: nodes.Template, kind: str | None)
                         name,
                         part,
                         "unknown-field",
-                        f"“{dotted}” is not something a letter has.",
+                        f"“{dotted}” is not something a letter has. Around: “{_around(source, node.lineno)}”",
                         f"Use one of: {', '.join(f'{node.node.name}.{a}' for a in sorted(known))}.",
                     )
                 )
@@ -217,11 +218,11 @@ def _unknown_fields(name: str, part: str, ast: nodes.Template, kind: str | None)
 
 
 def _around(source: str, lineno: int | None) -> str:
+    """The text of the paragraph on `lineno` of a prepared source, without its XML."""
     lines = source.splitlines()
-    if not lineno:
+    if not lineno or lineno > len(lines):
         return ""
-    chunk = " ".join(lines[max(lineno - 2, 0) : lineno + 1])
-    return _short(re.sub(r"<[^>]+>", "", chunk))
+    return _short(re.sub(r"<[^>]+>", "", lines[lineno - 1]))
 
 
 def _short(text: str, limit: int = 120) -> str:
