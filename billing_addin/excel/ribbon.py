@@ -10,7 +10,6 @@ tells the user what happened in one message. Whatever goes wrong, the user sees 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -19,6 +18,8 @@ from pathlib import Path
 
 from billing_addin import commands
 from billing_addin.book import Book
+from billing_addin.documents.batch import make_letters, templates_folder
+from billing_addin.documents.templates import check_templates as check_templates_in
 from billing_addin.excel.host import Host
 from billing_addin.findings import Finding
 from billing_addin.money import format_cents
@@ -26,10 +27,6 @@ from billing_addin.reader import UnreadableWorkbook
 
 ERROR_LOG = Path(tempfile.gettempdir()) / "billing_addin-errors.log"
 LIST_LINES = 12  # lines of detail in one message box before "... and N more"
-
-
-class LettersNotReady(Exception):
-    """The letters part (billing_addin.documents) of this version has no such function."""
 
 
 @dataclass(frozen=True)
@@ -58,18 +55,6 @@ def _listed(lines: list[str]) -> str:
 
 def _findings_text(findings: list[Finding]) -> str:
     return _listed([f"{f.sheet}!{f.cell}: {f.message}" if f.cell else f"{f.sheet}: {f.message}" for f in findings])
-
-
-def _documents(name: str):
-    """A function of the letters part by name (billing_addin.documents.batch, .templates or .render)."""
-    for module in ("batch", "templates", "render"):
-        try:
-            found = getattr(importlib.import_module(f"billing_addin.documents.{module}"), name, None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    raise LettersNotReady(name)
 
 
 # --- the handlers --------------------------------------------------------------------------------------------
@@ -204,7 +189,6 @@ def _saved_path(host: Host) -> Path:
 
 
 def _make_letters(host: Host, book: Book, kind: str, **selection) -> None:
-    make_letters = _documents("make_letters")
     book_path = _saved_path(host)
 
     def progress(*args) -> None:  # (done, total) from the batch
@@ -214,9 +198,9 @@ def _make_letters(host: Host, book: Book, kind: str, **selection) -> None:
     host.status("Billing: making letters...")
     result = make_letters(book, book_path, _as_of(book), kind=kind, progress=progress, **selection)
     written = host.apply(result.patch) if not result.patch.is_empty else "Nothing written to the workbook"
-    text = f"Made {len(result.files)} file(s)"
-    if result.files:
-        text += f" in {Path(result.files[0]).parent}"
+    text = f"Made {result.counts.get('letters', 0)} {kind} letter(s)"
+    if result.data.get("folder") and result.counts.get("letters"):
+        text += f" in {result.data['folder']}"
     text += "."
     if result.findings:
         text += f"\n\n{_findings_text(result.findings)}"
@@ -262,7 +246,7 @@ def statement_selected(host: Host) -> None:
 
 def output_folder(book: Book, book_path: Path) -> Path:
     """Where letters go: the Settings sheet's Output Folder (default "letters"), relative to the workbook."""
-    return (book_path.parent / str(book.settings.get("Output Folder", "letters"))).resolve()
+    return (book_path.parent / str(book.settings.get("Output Folder") or "letters")).resolve()
 
 
 def open_output_folder(host: Host) -> None:
@@ -271,17 +255,12 @@ def open_output_folder(host: Host) -> None:
     host.open_folder(folder)
 
 
-def templates_folder(book: Book, book_path: Path) -> Path:
-    """The Settings sheet's Templates Folder (relative to the workbook), else the templates shipped with the add-in."""
-    chosen = book.settings.get("Templates Folder")
-    if chosen:
-        return (book_path.parent / str(chosen)).resolve()
-    return Path(__file__).resolve().parents[2] / "letter_templates"
-
-
 def check_templates(host: Host) -> None:
-    folder = templates_folder(host.read_book(), host.book_path)
-    findings = _documents("check_templates")(folder)
+    folder = templates_folder(host.read_book(), host.book_path.parent)
+    if folder is None:
+        host.message("The Templates Folder in Settings does not exist beside the workbook.")
+        return
+    findings = check_templates_in(folder)
     if not findings:
         host.message(f"Every template in {folder} is fine.")
         return
@@ -348,8 +327,6 @@ def dispatch(tag: str, host: Host) -> None:
         host.message(str(e))
     except WriteRefused as e:
         host.message(f"Nothing was written: {e}")
-    except LettersNotReady:
-        host.message("Letters are not part of this version of the add-in yet.")
     except NotSaved:
         host.message("Save the workbook first: letters go in a folder beside it.")
     except KeyboardInterrupt:
