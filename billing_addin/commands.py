@@ -13,6 +13,7 @@ from billing_addin.book import Book
 from billing_addin.checks import run_checks
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.gc_pause import gc_paused
+from billing_addin.money import format_cents
 from billing_addin.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
 
 FINDINGS_SHEET = "Findings"
@@ -171,8 +172,6 @@ def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | No
 
 
 def money_text(cents: int | None) -> str | None:
-    from billing_addin.money import format_cents
-
     return None if cents is None else format_cents(cents)
 
 

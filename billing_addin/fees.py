@@ -170,10 +170,14 @@ def accrue_fees(
                 )
     charged = charged_fees(book)
     out: list[FeeAccrual] = []
+    policy_of: dict[str, FeePolicy | None] = {}  # by Customer ID: one look-up per customer, not per invoice
     for inv in ledger.invoices.values():
         if inv.status == VOID or inv.disputed or inv.invoice_date > ledger.as_of:
             continue
-        policy = policy_for(named.get(inv.customer_id.casefold()), str(default) if default else None, policies)
+        cid = inv.customer_id
+        if cid not in policy_of:
+            policy_of[cid] = policy_for(named.get(cid.casefold()), str(default) if default else None, policies)
+        policy = policy_of[cid]
         if policy is None:
             continue
         try:

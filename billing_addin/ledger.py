@@ -61,8 +61,8 @@ class InvoiceBalance:
         return self.amount - self.paid - self.credited - self.written_off
 
     @property
-    def outstanding(self) -> int:
-        return self.principal_outstanding + self.fees - self.fees_paid
+    def outstanding(self) -> int:  # principal_outstanding + fees owed, spelt out: one call, not two
+        return self.amount - self.paid - self.credited - self.written_off + self.fees - self.fees_paid
 
     def principal_on(self, day: dt.date) -> int:
         """Principal outstanding at the end of `day` (0 before the invoice existed)."""
@@ -193,18 +193,15 @@ class _Account:
     def add(self, item, due: dt.date, issued: dt.date, no: str, seq: int) -> None:
         heapq.heappush(self.heap, (due, issued, no, seq, item))
 
-    def oldest_open(self):
-        while self.heap and self.heap[0][4].outstanding <= 0:
-            heapq.heappop(self.heap)
-        return self.heap[0][4] if self.heap else None
-
     def pay_oldest(self, cents: int, day: dt.date, how: str) -> int:
         """Pay open items oldest first; return what is left."""
+        heap = self.heap
         while cents > 0:
-            item = self.oldest_open()
-            if item is None:
+            while heap and heap[0][4].outstanding <= 0:  # closed items leave the heap here
+                heapq.heappop(heap)
+            if not heap:
                 break
-            cents -= _settle(item, cents, day, how)
+            cents -= _settle(heap[0][4], cents, day, how)
         return cents
 
     def use_credit(self, day: dt.date) -> None:
@@ -214,17 +211,17 @@ class _Account:
 
 def _settle(item, cents: int, day: dt.date, how: str) -> int:
     """Reduce an item by up to `cents` (principal before fees); return what was used."""
-    if isinstance(item, AccountCharge):
-        used = min(cents, item.outstanding)
+    if type(item) is AccountCharge:
+        used = min(cents, item.amount - item.paid)
         item.paid += used
         return used
-    principal = min(cents, item.principal_outstanding)
-    if how == "credited":
-        item.credited += principal
-    elif how == "written_off":
-        item.written_off += principal
-    else:
+    principal = min(cents, item.amount - item.paid - item.credited - item.written_off)
+    if how == "paid":
         item.paid += principal
+    elif how == "credited":
+        item.credited += principal
+    else:
+        item.written_off += principal
     fee = min(cents - principal, item.fees - item.fees_paid)
     item.fees_paid += fee
     if principal:
@@ -422,7 +419,8 @@ def _replay(events: list, accounts, charges: list, last_payment: dict, auto_appl
             _record(target, day)
             acct = accounts[key]
             acct.add(target, target.due_date, target.invoice_date, ref, n)
-            acct.use_credit(day)
+            if acct.credit > 0:
+                acct.use_credit(day)
         else:
             signed = _adjust(kind, accounts[key], key, target, amount, day, n, label, charges)
             if kind == "write-off":
@@ -526,10 +524,11 @@ def summarize_customers(invoices, charges, credit, last_payment, as_of, bounds) 
         return acc[key]
 
     for inv in invoices:
-        if inv.status == VOID or inv.invoice_date > as_of or inv.outstanding == 0:
+        if inv.status == VOID or inv.invoice_date > as_of:
             continue
-        e = entry((inv.customer_id, inv.currency))
-        _age(e, inv.outstanding, inv.due_date, as_of, bounds)
+        out = inv.outstanding
+        if out:
+            _age(entry((inv.customer_id, inv.currency)), out, inv.due_date, as_of, bounds)
     for ch in charges:
         if ch.outstanding:
             _age(entry((ch.customer_id, ch.currency)), ch.outstanding, ch.date, as_of, bounds)

@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from billing_addin.book import Book
 from billing_addin.fees import FeeAccrual
-from billing_addin.ledger import VOID, Ledger
+from billing_addin.ledger import VOID, InvoiceBalance, Ledger
 from billing_addin.money import cents_to_decimal
 from billing_addin.patch import DATE_FORMAT, MONEY_FORMAT, Chart, Column, Link, OwnedSheet
 
@@ -55,7 +55,17 @@ class _Decimals(dict):
         return value
 
 
-_BALANCES_ORDER = attrgetter("customer_id", "due_date", "invoice_no")
+def by_customer_due_date(invoices) -> list[InvoiceBalance]:
+    """Invoices sorted by (customer, due date, invoice no): customers first, then each customer's few invoices,
+    which is half the work of one sort of 100k three-part keys."""
+    groups: dict[str, list[InvoiceBalance]] = defaultdict(list)
+    for inv in invoices:
+        groups[inv.customer_id].append(inv)
+    by_due = attrgetter("due_date", "invoice_no")
+    ordered: list[InvoiceBalance] = []
+    for cid in sorted(groups):
+        ordered += sorted(groups[cid], key=by_due)
+    return ordered
 
 
 def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedSheet:
@@ -63,21 +73,15 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
     unposted = {f.invoice_no: f.to_post for f in fees}
     link = invoice_linker(book)
     cents = _Decimals()
-    nothing_owed = (ZERO,) * 5  # a void invoice: Paid, Credited, Written Off, Fees Owed, Outstanding
     rows = []
-    for inv in sorted(ledger.invoices.values(), key=_BALANCES_ORDER):
-        if inv.invoice_date > ledger.as_of:
-            continue
-        if inv.status == VOID:
-            owed = nothing_owed
+    for inv in by_customer_due_date(i for i in ledger.invoices.values() if i.invoice_date <= ledger.as_of):
+        if inv.status == VOID:  # not owed, whatever was paid against it
+            paid = credited = written_off = fees_owed = outstanding = ZERO
         else:
-            owed = (
-                cents[inv.paid],
-                cents[inv.credited],
-                cents[inv.written_off],
-                cents[inv.fees - inv.fees_paid],
-                cents[inv.outstanding],
-            )
+            owed = inv.fees - inv.fees_paid
+            paid, credited, written_off = cents[inv.paid], cents[inv.credited], cents[inv.written_off]
+            fees_owed = cents[owed]
+            outstanding = cents[inv.amount - inv.paid - inv.credited - inv.written_off + owed]
         rows.append(
             (
                 link(inv.invoice_no, inv.row),
@@ -86,7 +90,11 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
                 inv.invoice_date,
                 inv.due_date,
                 cents[inv.amount],
-                *owed,
+                paid,
+                credited,
+                written_off,
+                fees_owed,
+                outstanding,
                 inv.days_past_due,
                 inv.status,
                 cents[unposted.get(inv.invoice_no, 0)],

@@ -48,3 +48,8 @@ def test_vectorised_path_agrees_with_decimal_rounding(d):
 
 def test_format_cents():
     assert format_cents(12345) == "123.45" and format_cents(-5) == "-0.05" and format_cents(0) == "0.00"
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_format_cents_is_the_decimal_text(cents):
+    assert format_cents(cents) == f"{Decimal(cents).scaleb(-2):.2f}"
