@@ -241,6 +241,7 @@ def _record(inv: InvoiceBalance, day: dt.date) -> None:
 
 # Order of events on one day: charges first, then money in, then adjustments that take money back out.
 _ORDER = {"invoice": 0, "charge": 1, "payment": 2, "credit": 3, "write-off": 4, "refund": 5, "returned": 6}
+_CHARGE = _ORDER["charge"]  # events ordered up to here are the day's new charges
 _ADJUSTMENT_EVENTS = {
     "Credit Note": "credit",
     "Write-off": "write-off",
@@ -406,7 +407,15 @@ def _replay(events: list, accounts, charges: list, last_payment: dict, auto_appl
     """Apply the sorted events to invoices and accounts. Returns what each write-off really closed, by
     seq: the one account line whose amount only the replay knows."""
     closed: dict[int, int] = {}
-    for day, _, n, kind, key, amount, target, label, _, ref in events:
+    # Credit settles a day's new charges (invoices, fees) once they are all in, so that it goes to the oldest
+    # of them whatever their row order: accounts with credit and new charges wait here until then.
+    owed_credit: dict[tuple[str, str], _Account] = {}
+    charges_day = None
+    for day, order, n, kind, key, amount, target, label, _, ref in events:
+        if owed_credit and (order > _CHARGE or day != charges_day):
+            for acct in owed_credit.values():
+                acct.use_credit(charges_day)
+            owed_credit.clear()
         if kind == "payment":
             last_payment[key] = day  # events come in date order: the last one is the latest
             if target is not None and amount <= target.amount - target.paid - target.credited - target.written_off:
@@ -415,16 +424,20 @@ def _replay(events: list, accounts, charges: list, last_payment: dict, auto_appl
                 _record(target, day)
             else:
                 _pay(accounts[key], target, amount, day, auto_apply)
-        elif kind == "invoice":
+            continue
+        acct = accounts[key]
+        if kind == "invoice":
             _record(target, day)
-            acct = accounts[key]
             acct.add(target, target.due_date, target.invoice_date, ref, n)
-            if acct.credit > 0:
-                acct.use_credit(day)
         else:
-            signed = _adjust(kind, accounts[key], key, target, amount, day, n, label, charges)
+            signed = _adjust(kind, acct, key, target, amount, day, n, label, charges)
             if kind == "write-off":
                 closed[n] = signed
+        if order <= _CHARGE and acct.credit > 0:
+            owed_credit[key] = acct
+            charges_day = day
+    for acct in owed_credit.values():
+        acct.use_credit(charges_day)
     return closed
 
 
@@ -475,7 +488,7 @@ def _adjust(kind: str, acct: _Account, key, target, amount: int, day: dt.date, n
             charge = AccountCharge(f"charge-{n}", customer_id, currency, day, label, amount)
             charges.append(charge)
             acct.add(charge, day, day, charge.key, n)
-        acct.use_credit(day)
+        # Credit settles it with the rest of the day's charges (see _replay).
     return signed
 
 

@@ -1,6 +1,7 @@
 """The oracle for tests/test_ledger_reference.py: billing_addin/ledger.py as it was before it was made fast
 (commit ea41894), one event at a time with no short cuts. Leave this copy as it is; when the allocation
-rules themselves change, change it in the same way as the ledger.
+rules themselves change, change it in the same way as the ledger (done once since: credit settles a day's
+new charges once they are all in, so that row order cannot decide which invoice it goes to).
 
 Who owes what: payment allocation, invoice and customer balances, aging, statements.
 
@@ -359,13 +360,19 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
     last_payment: dict[tuple[str, str], dt.date] = {}
 
     entries: list[Entry] = []
-    for day, _, n, kind, payload in events:
+    # Credit settles the day's new charges once they are all in (oldest first, whatever the row order).
+    waiting: list[tuple[dt.date, _Account]] = []
+    for day, order, n, kind, payload in events:
+        if waiting and (order > _ORDER["charge"] or day != waiting[0][0]):
+            for charges_day, acct in waiting:
+                acct.use_credit(charges_day)
+            waiting = []
         if kind == "invoice":
             inv = payload
             acct = accounts[(inv.customer_id, inv.currency)]
             _record(inv, day)
             acct.add(inv, inv.due_date, inv.invoice_date, inv.invoice_no, n)
-            acct.use_credit(day)
+            waiting.append((day, acct))
             entries.append(
                 Entry(
                     day,
@@ -428,10 +435,12 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
                 charge = AccountCharge(f"charge-{n}", key[0], currency, day, label, amount)
                 charges.append(charge)
                 acct.add(charge, day, day, charge.key, n)
-            acct.use_credit(day)
+            waiting.append((day, acct))
         entries.append(
             Entry(day, key[0], currency, label, ref, target.invoice_no if target else "", signed, sheet, row)
         )
+    for charges_day, acct in waiting:
+        acct.use_credit(charges_day)
 
     for inv in invoices.values():
         _finish_invoice(inv, as_of)

@@ -71,6 +71,16 @@ def test_overpayment_becomes_credit_that_settles_a_later_invoice():
     assert customer(before).unapplied_credit == 5000 and customer(before).balance == -5000
 
 
+def test_credit_goes_to_the_oldest_of_invoices_issued_the_same_day_whatever_their_row_order():
+    later_due = ("I1", "C1", D(2026, 4, 1), D(2026, 6, 1), 80)
+    earlier_due = ("I2", "C1", D(2026, 4, 1), D(2026, 5, 1), 80)
+    overpaid = [("I0", "C1", D(2026, 1, 1), D(2026, 1, 31), 100)], [("P1", "C1", D(2026, 2, 1), 150, "I0")]
+    for rows in ([later_due, earlier_due], [earlier_due, later_due]):
+        L = build_ledger(book([*overpaid[0], *rows], overpaid[1]), AS_OF)
+        # The 50 of credit settles I2 (due first) in part; I1 stays untouched.
+        assert (L.invoices["I2"].paid, L.invoices["I1"].paid) == (5000, 0)
+
+
 def test_credit_waits_when_auto_apply_is_off():
     b = book(
         [("I1", "C1", D(2026, 1, 1), D(2026, 1, 31), 100), ("I2", "C1", D(2026, 4, 1), D(2026, 5, 1), 80)],
