@@ -276,6 +276,8 @@ def fees(
     result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
     total = sum(f.to_post for f in to_post)
     result.details = f"{len(to_post)} late fees, {money_text(total)} in all" + (" posted" if post else " (preview)")
+    if post and _posting_refused(book, as_of, result):
+        return result
     if post and to_post:
         adj = book.sheet("Adjustments")
         if adj is None:
@@ -324,6 +326,30 @@ def fees(
         )
     result.counts["posted"] = len(to_post) if post else 0
     return result
+
+
+def _posting_refused(book: Book, as_of: dt.date, result: Result) -> bool:
+    """Late fees computed from a workbook with errors in it would be wrong (a "TBD" amount, a payment
+    applied to no invoice): when validation finds an error, post nothing and say why. The result then
+    carries every validation finding and one more error that says nothing was posted."""
+    checked = run_checks(book, as_of)
+    errors = sum(1 for f in checked if f.severity == ERROR)
+    if not errors:
+        return False
+    refusal = Finding(
+        ERROR,
+        "fees-not-posted",
+        "",
+        "",
+        f"Late fees were not posted: validation found {errors} error(s) in the workbook. "
+        "Fix the errors first; nothing was posted.",
+        "Each error above names its cell (or run `billing validate BOOK`); post again once there are none.",
+    )
+    result.findings = sort_findings([*result.findings, *checked, refusal], book.sheet_titles)
+    result.data["posted"] = False
+    result.counts.update(errors=len(result.errors), warnings=len(result.warnings), posted=0)
+    result.details = f"not posted: {errors} validation error(s)"
+    return True
 
 
 def money_decimal(cents: int):

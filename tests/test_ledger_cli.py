@@ -84,9 +84,10 @@ def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_co
     new = [dict(zip(header, r)) for r in adj[before:]]
     assert {r["Type"] for r in new} == {"Late Fee"} and all("billing add-in" in r["Reason"] for r in new)
     assert sorted(f"{r['Amount']:.2f}" for r in new) == sorted(f["to_post"] for f in to_post)
-    # Again the same day, and for an earlier day: nothing more.
+    # Again the same day: nothing more. For an earlier day the payments made since are errors (dated after
+    # the as-of date), so posting is refused; either way nothing is added.
     assert main(["fees", str(book_copy), "--as-of", str(AS_OF), "--post"]) == 0
-    assert main(["fees", str(book_copy), "--as-of", str(AS_OF - dt.timedelta(days=20)), "--post"]) == 0
+    assert main(["fees", str(book_copy), "--as-of", str(AS_OF - dt.timedelta(days=20)), "--post"]) == 1
     assert len(sheet(book_copy, "Adjustments")) == len(adj)
     # Two months later: only what accrued since.
     later = AS_OF + dt.timedelta(days=62)
@@ -98,6 +99,30 @@ def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_co
     posted = sum(round(float(f["to_post"]) * 100) for f in to_post)
     original = build_ledger(read_book(book_copy), AS_OF)
     assert sum(i.fees for i in original.invoices.values()) == posted
+
+
+def test_fees_post_refuses_a_book_with_errors_and_changes_nothing(tmp_path, capsys, monkeypatch):
+    from billing_addin import cli
+
+    monkeypatch.setattr(cli.out, "width", 250)  # one table line per finding, whatever the terminal
+    path = tmp_path / "mistakes.xlsx"
+    build_demo_book(path, AS_OF)  # with the demo's planted mistakes: a "TBD" amount, an unknown invoice ...
+    before = path.read_bytes()
+    code, preview = run_json(capsys, "fees", str(path), "--as-of", str(AS_OF))
+    assert any(f["to_post"] != "0.00" for f in preview["fees"]), "there would be fees to post"
+
+    assert main(["fees", str(path), "--as-of", str(AS_OF), "--post"]) == 1
+    shown = capsys.readouterr()
+    assert "fix the errors first; nothing was posted" in shown.out.casefold()
+    assert "E59" in shown.out and "'TBD' is not an amount" in shown.out  # the findings, with their cells
+    assert "Posted" not in shown.err
+    assert path.read_bytes() == before and not (tmp_path / ".billing-backups").exists()
+
+    code, data = run_json(capsys, "fees", str(path), "--as-of", str(AS_OF), "--post")
+    assert code == 1 and data["posted"] is False
+    codes = {f["code"] for f in data["findings"] if f["severity"] == "error"}
+    assert {"fees-not-posted", "not-money", "unknown-invoice"} <= codes
+    assert path.read_bytes() == before
 
 
 def test_dunning_preview_json(book_copy, capsys):
