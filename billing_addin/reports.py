@@ -50,8 +50,11 @@ class _Decimals(dict):
     """cents -> Decimal, each made once: the cells of a big sheet repeat few amounts (zero, an invoice's amount
     in Amount and Paid or Outstanding), and a dict look-up costs a tenth of making a Decimal."""
 
+    def __init__(self):
+        super().__init__({0: ZERO})
+
     def __missing__(self, cents: int) -> Decimal:
-        value = self[cents] = money(cents)
+        value = self[cents] = Decimal(cents).scaleb(-2)  # cents_to_decimal(cents), minus two calls
         return value
 
 
