@@ -12,6 +12,7 @@ import gc
 import getpass
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -233,13 +234,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     for m in data.mistakes:
         out.print(f"   - {m}", markup=False)
-    out.print("[bold]2. Validated it[/bold] (billing validate):")
+    out.print("[bold]2. Validated it[/bold] (billing validate --write):")
     book, stamp = load(path)
     result = commands.validate(book, as_of)
     show_findings(result.findings, path.name, as_of)
-    if write_patch(path, result, book, stamp):
-        out.print(f"[bold]3. Wrote the Findings and Audit sheets[/bold] into {path.resolve()}")
-    out.print("[bold]4. Posted late fees[/bold] (billing fees --post, policy Standard: 1.5% a month after 10 days):")
+    write_patch(path, result, book, stamp)
+    out.print("[bold]3. Tried to post late fees[/bold] (billing fees --post):")
+    book, _ = load(path)
+    result = commands.fees(book, as_of, post=True)
+    out.print(
+        f"   {result.details}" if result.patch.appends else f"   Refused: {result.errors[-1].message}", markup=False
+    )
+    checked = path.with_name("demo-billing-checked.xlsx")
+    shutil.copy2(path, checked)
+    build_demo_book(path.with_suffix(".tmp"), as_of, mistakes=False)
+    path.with_suffix(".tmp").replace(path)
+    out.print(
+        "[bold]4. Fixed the planted mistakes[/bold] (the demo rebuilds its rows without them; the book with the "
+        f"Findings sheet that points at them is kept as {checked.name}) and validated again:"
+    )
+    book, stamp = load(path)
+    result = commands.validate(book, as_of)
+    show_findings(result.findings, path.name, as_of)
+    write_patch(path, result, book, stamp)
+    out.print("   Posted late fees (billing fees --post, policy Standard: 1.5% a month after 10 days):")
     book, stamp = load(path)
     result = commands.fees(book, as_of, post=True)
     if result.patch.appends and write_patch(path, result, book, stamp):
@@ -256,8 +274,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = demo_letters(path, as_of)
     out.print(f"   Letters are in {folder}", markup=False)
     out.print(
-        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning, Letters; "
-        "the Findings sheet links to each wrong cell."
+        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning, Letters. "
+        f"In {checked.name} the Findings sheet links to each planted mistake."
     )
     return EXIT_OK
 

@@ -55,10 +55,11 @@ def run_cli(*args: str, capsys=None) -> tuple[int, dict | None]:
 
 @pytest.fixture(scope="module")
 def demo_book(tmp_path_factory) -> Path:
-    """The demo workbook with its late fees posted (so letters carry fees), as `make demo` leaves it."""
+    """The demo workbook, its mistakes fixed and its late fees posted (so letters carry fees), as `make demo`
+    leaves it."""
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "book.xlsx"
-    build_demo_book(path, AS_OF)
+    build_demo_book(path, AS_OF, mistakes=False)
     assert cli.main(["fees", str(path), "--as-of", AS_OF.isoformat(), "--post"]) == 0
     return path
 
