@@ -514,3 +514,17 @@ def test_letters_with_email_drafts_then_billing_send_through_a_real_smtp_server(
         assert [r[9] for r in log] == ["sent", "sent"]
     finally:
         controller.stop()
+
+
+def test_a_book_with_errors_gets_no_letters_and_is_told_where(tmp_path, capsys):
+    book = tmp_path / "billing.xlsx"
+    build_demo_book(book, AS_OF)  # with its five planted mistakes
+    out = tmp_path / "out"
+    code, data = run_cli("letters", book, "--as-of", AS_OF, "--out", out, "--no-pdf", "--json", capsys=capsys)
+    assert code == 1
+    codes = [f["code"] for f in data["findings"]]
+    assert "letters-not-made" in codes
+    assert {"sheet": "Invoices", "cell": "E59"}.items() <= next(
+        f for f in data["findings"] if f["cell"] == "E59"
+    ).items()
+    assert not out.exists() and "Letters" not in read_book(book).sheet_titles

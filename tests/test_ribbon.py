@@ -33,8 +33,25 @@ def demo_master(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def book(demo_master, tmp_path) -> Path:
+    """The demo book with its planted mistakes (what Validate should find)."""
     path = tmp_path / "billing.xlsx"
     path.write_bytes(demo_master.read_bytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def clean_master(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ribbon") / "clean.xlsx"
+    data = generate(AS_OF, mistakes=False)
+    build_template(path, data.rows, {**data.settings, "As-of Date": AS_OF})
+    return path
+
+
+@pytest.fixture
+def clean_book(clean_master, tmp_path) -> Path:
+    """The demo book without mistakes: late fees and letters are refused while a book has errors."""
+    path = tmp_path / "billing.xlsx"
+    path.write_bytes(clean_master.read_bytes())
     return path
 
 
@@ -70,24 +87,24 @@ def test_refresh_writes_the_four_report_sheets(book):
     assert {"Balances", "Aging", "Dunning", "Dashboard", "Audit"} <= set(sheet_names(book))
 
 
-def test_fees_preview_changes_nothing_and_post_asks_then_posts_once(book):
-    before = book.read_bytes()
-    host = press("fees_preview", book)
+def test_fees_preview_changes_nothing_and_post_asks_then_posts_once(clean_book):
+    before = clean_book.read_bytes()
+    host = press("fees_preview", clean_book)
     assert "late fees not yet posted" in host.messages[0] and "Late Fees > Post" in host.messages[0]
-    assert book.read_bytes() == before
+    assert clean_book.read_bytes() == before
 
-    host = press("fees_post", book, answer=False)
+    host = press("fees_post", clean_book, answer=False)
     assert host.questions and host.questions[0].startswith("Post ")
     assert host.messages == ["Nothing was posted."]
-    assert book.read_bytes() == before
+    assert clean_book.read_bytes() == before
 
-    adjustments = len(read_book(book).sheet("Adjustments").rows)
-    host = press("fees_post", book, answer=True)
+    adjustments = len(read_book(clean_book).sheet("Adjustments").rows)
+    host = press("fees_post", clean_book, answer=True)
     assert host.messages[0].startswith("Posted ")
     posted = int(host.messages[0].split()[1])
-    assert len(read_book(book).sheet("Adjustments").rows) == adjustments + posted > adjustments
+    assert len(read_book(clean_book).sheet("Adjustments").rows) == adjustments + posted > adjustments
 
-    host = press("fees_post", book, answer=True)
+    host = press("fees_post", clean_book, answer=True)
     assert host.messages == [f"No late fees to post as of {AS_OF}: nothing was changed."]
 
 
@@ -190,27 +207,27 @@ def test_an_unexpected_error_is_logged_not_shown(book, monkeypatch, tmp_path):
 # --- letters (the handlers call billing_addin.documents.batch.make_letters) --------------------------------------
 
 
-def test_make_letters_for_selected_customers_and_all_due(book):
-    due = commands.dunning(read_book(book), AS_OF).data["letters"]
+def test_make_letters_for_selected_customers_and_all_due(clean_book):
+    due = commands.dunning(read_book(clean_book), AS_OF).data["letters"]
     ids = [d["customer_id"] for d in due]
-    customers = read_book(book).sheet("Customers")
+    customers = read_book(clean_book).sheet("Customers")
     row = customers.rows[customers.columns["Customer ID"].index(ids[0])]
-    host = press("letters_selected", book, selection=("Customers", [row]))
+    host = press("letters_selected", clean_book, selection=("Customers", [row]))
     assert host.messages[0].startswith("Made 1 dunning letter(s)")
-    log = read_book(book).owned_rows["Letters"]
+    log = read_book(clean_book).owned_rows["Letters"]
     assert [r[4] for r in log[1:]] == [ids[0]]
-    host = press("letters_all_due", book)
+    host = press("letters_all_due", clean_book)
     assert host.messages[0].startswith(f"Made {len(ids) - 1} dunning letter(s)")  # the first is in the log
-    assert len(read_book(book).owned_rows["Letters"]) == len(ids) + 1
+    assert len(read_book(clean_book).owned_rows["Letters"]) == len(ids) + 1
 
 
-def test_invoices_for_selected_rows_and_statement_for_selected_customer(book):
-    invoices = read_book(book).sheet("Invoices")
-    host = press("invoices_selected", book, selection=("Invoices", invoices.rows[:2]))
+def test_invoices_for_selected_rows_and_statement_for_selected_customer(clean_book):
+    invoices = read_book(clean_book).sheet("Invoices")
+    host = press("invoices_selected", clean_book, selection=("Invoices", invoices.rows[:2]))
     assert host.messages[0].startswith("Made 2 invoice letter(s)")
-    made = [Path(r[6]).name for r in read_book(book).owned_rows["Letters"][1:]]
-    assert all((book.parent / "letters" / name).is_file() for name in made) and len(made) == 2
-    host = press("statement_selected", book, selection=("Invoices", invoices.rows[:1]))
+    made = [Path(r[6]).name for r in read_book(clean_book).owned_rows["Letters"][1:]]
+    assert all((clean_book.parent / "letters" / name).is_file() for name in made) and len(made) == 2
+    host = press("statement_selected", clean_book, selection=("Invoices", invoices.rows[:1]))
     assert host.messages[0].startswith("Made 1 statement letter(s)")
 
 
@@ -231,15 +248,15 @@ def test_owned_sheet_block_keeps_text_as_text_and_links_as_formulas(book):
     assert patch_plan.excel_value(dt.date(2026, 6, 30)) == dt.datetime(2026, 6, 30)
 
 
-def test_append_block_puts_rows_where_the_file_writer_puts_them(book):
+def test_append_block_puts_rows_where_the_file_writer_puts_them(clean_book):
     """The xlwings shell and the safe file writer must agree on where late fees go: under the last data row,
     each value under its header."""
-    before = read_book(book)
+    before = read_book(clean_book)
     result = commands.fees(before, AS_OF, post=True)
     (append,) = result.patch.appends
     block = patch_plan.append_block(before.sheet("Adjustments"), append)
-    apply_patch(book, result.patch, backups=0)
-    after = read_book(book).sheet("Adjustments")
+    apply_patch(clean_book, result.patch, backups=0)
+    after = read_book(clean_book).sheet("Adjustments")
     new_rows = after.rows[len(before.sheet("Adjustments").rows) :]
     assert new_rows == list(range(block.first_row, block.last_row + 1))
     letters = {after.letters[f]: f for f in after.letters}

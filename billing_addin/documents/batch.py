@@ -21,6 +21,7 @@ from pathlib import Path
 from pypdf import PdfWriter
 
 from billing_addin.book import Book
+from billing_addin.checks import run_checks
 from billing_addin.commands import Result, audit_sheet
 from billing_addin.documents import names as naming
 from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
@@ -137,6 +138,22 @@ def make_letters(
     if not letters:
         result.details = f"no {kind} letters to make"
         return result
+
+    # Letters from a workbook with errors in it would tell customers wrong amounts and dates.
+    errors = [f for f in run_checks(book, as_of) if f.severity == ERROR]
+    if errors:
+        result.findings += errors
+        return _stop(
+            result,
+            Finding(
+                ERROR,
+                "letters-not-made",
+                "",
+                "",
+                f"No letters were made: validation found {len(errors)} error(s) in the workbook.",
+                "Each error above names its cell (or run `billing validate BOOK`); make the letters once there are none.",
+            ),
+        )
 
     missing = sorted({x.template for x in letters if not (templates / x.template).is_file()})
     for name in missing:
@@ -582,4 +599,5 @@ def _settings_finding(book: Book, name: str, message: str, hint: str) -> Finding
 def _stop(result: Result, finding: Finding) -> Result:
     result.findings.append(finding)
     result.details = "nothing made"
+    result.counts["errors"] = len(result.errors)
     return result
