@@ -196,12 +196,13 @@ class _Account:
     def pay_oldest(self, cents: int, day: dt.date, how: str) -> int:
         """Pay open items oldest first; return what is left."""
         heap = self.heap
-        while cents > 0:
-            while heap and heap[0][4].outstanding <= 0:  # closed items leave the heap here
-                heapq.heappop(heap)
-            if not heap:
-                break
-            cents -= _settle(heap[0][4], cents, day, how)
+        while cents > 0 and heap:
+            item = heap[0][4]
+            if item.outstanding > 0:
+                cents -= _settle(item, cents, day, how)
+                if cents <= 0:
+                    break
+            heapq.heappop(heap)  # closed, before or by this payment (an item that re-opens is pushed again)
         return cents
 
     def use_credit(self, day: dt.date) -> None:
