@@ -4,8 +4,8 @@ first 50 letters: docxtpl's own render and save, then one soffice process per DO
 
     python bench/letters.py [--json] [--n 1000]
 
-Targets: >= 60 letters/s, ratio >= 20, peak memory under 1.5 GB (this process and, separately, the
-largest LibreOffice child).
+Targets: >= 60 letters/s, ratio >= 20, peak memory under 1.5 GB (this process and its LibreOffice lanes
+together: the two peaks are added, which overstates it a little).
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -50,6 +53,35 @@ def letters_book(n: int) -> Path:
         data = generate(AS_OF, customers=int(n * 1.6), invoices=n * 6, payments=n * 3, seed=3, mistakes=False)
         build_template(path, data.rows, data.settings)
     return path
+
+
+class ChildMemory:
+    """Samples the summed resident memory of every process this one started (the LibreOffice lanes), five
+    times a second. (RUSAGE_CHILDREN cannot be used: a forked child starts with its parent's high-water mark.)"""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> ChildMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def naive(book_path: Path, customers: list[str], work: Path) -> float:
@@ -110,15 +142,16 @@ def main() -> None:
         if len(customers) < args.n:
             raise SystemExit(f"the generated book has only {len(customers)} letters due")
 
-        started = time.perf_counter()
-        book = read_book(book_path)
-        result = make_letters(book, book_path, AS_OF, customers=customers, out_dir=work / "letters")
-        apply_patch(book_path, result.patch, backups=0)
-        seconds = time.perf_counter() - started
+        with ChildMemory() as children:
+            started = time.perf_counter()
+            book = read_book(book_path)
+            result = make_letters(book, book_path, AS_OF, customers=customers, out_dir=work / "letters")
+            apply_patch(book_path, result.patch, backups=0)
+            seconds = time.perf_counter() - started
         made = result.counts["letters"]
         pdfs = result.counts["pdf"]
         self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        child_peak = children.peak / 2**20
 
         baseline = naive(source, customers, work / "naive")  # the book as it was before the batch logged letters
         rate = made / seconds
@@ -129,7 +162,8 @@ def main() -> None:
             "letters_per_s": round(rate, 1),
             "baseline_letters_per_s": round(baseline, 2),
             "ratio": round(rate / baseline, 1),
-            "peak_rss_mb": round(self_peak, 1),
+            "peak_rss_mb": round(self_peak + child_peak, 1),  # this process and its LibreOffice lanes together
+            "peak_rss_python_mb": round(self_peak, 1),
             "peak_rss_libreoffice_mb": round(child_peak, 1),
             "targets": ">= 60 letters/s, ratio >= 20, peak < 1536 MB",
         }
