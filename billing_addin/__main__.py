@@ -1,5 +1,3 @@
-import sys
+from billing_addin.cli import run
 
-from billing_addin.cli import main
-
-sys.exit(main())
+run()

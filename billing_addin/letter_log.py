@@ -69,6 +69,7 @@ def read_letter_log(rows: list[list[object]]) -> list[LetterRecord]:
     where = {
         c.header.casefold(): header.index(c.header.casefold()) for c in LETTER_COLUMNS if c.header.casefold() in header
     }
+
     def cell(r: list[object], name: str) -> object:
         i = where.get(name.casefold())
         return r[i] if i is not None and i < len(r) and r[i] != "" else None

@@ -148,3 +148,14 @@ def test_statement_json_and_unknown_customer(book_copy, capsys):
     assert s["closing_balance"] == f"{c1002.balance / 100:.2f}"
     assert main(["statement", str(book_copy), "NOPE", "--from", "2026-01-01", "--to", "2026-02-01"]) == 1
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_a_refresh_preview_computes_the_same_figures_without_the_sheets(demo_book):
+    """`refresh` without --write skips building the owned sheets; everything it shows is the same."""
+    from billing_addin import commands
+
+    book = read_book(demo_book)
+    full = commands.refresh(book, AS_OF)
+    preview = commands.refresh(book, AS_OF, sheets=False)
+    assert preview.patch.is_empty and not full.patch.is_empty
+    assert preview.data == full.data and preview.findings == full.findings and preview.counts == full.counts

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
 from billing_addin.documents.variables import KINDS
 
 
@@ -58,6 +55,8 @@ def register(sub, iso_date) -> None:
 
 
 def cmd_letters(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     from billing_addin import cli, commands
     from billing_addin.documents.batch import make_letters
     from billing_addin.xlsx.file_safety import check_book_path, check_not_open
@@ -114,6 +113,8 @@ def cmd_letters(args: argparse.Namespace) -> int:
 
 
 def show_letters(result) -> None:
+    from rich.table import Table
+
     from billing_addin.cli import out, show_findings
 
     data = result.data
