@@ -106,7 +106,7 @@ class DocxRenderer:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             core = z.read(CORE_PART).decode("utf-8") if CORE_PART in z.namelist() else ""
         self._core = core if TAG_MARK.search(core) else ""
-        self._skeleton: dict[str, bytes] = {}
+        self._skeleton: _Skeleton | None = None
         self._skeleton_size = -1
 
     def _add_part(self, part) -> None:
