@@ -19,14 +19,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from memory import ChildPeak  # noqa: E402
 
 from billing_addin.demo import generate  # noqa: E402
 from billing_addin.documents.batch import make_letters  # noqa: E402
@@ -53,35 +53,6 @@ def letters_book(n: int) -> Path:
         data = generate(AS_OF, customers=int(n * 1.6), invoices=n * 6, payments=n * 3, seed=3, mistakes=False)
         build_template(path, data.rows, data.settings)
     return path
-
-
-class ChildMemory:
-    """Samples the summed resident memory of every process this one started (the LibreOffice lanes), five
-    times a second. (RUSAGE_CHILDREN cannot be used: a forked child starts with its parent's high-water mark.)"""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(0.2):
-            total = 0
-            for child in me.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-
-    def __enter__(self) -> ChildMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def naive(book_path: Path, customers: list[str], work: Path) -> float:
@@ -142,7 +113,7 @@ def main() -> None:
         if len(customers) < args.n:
             raise SystemExit(f"the generated book has only {len(customers)} letters due")
 
-        with ChildMemory() as children:
+        with ChildPeak() as children:
             started = time.perf_counter()
             book = read_book(book_path)
             result = make_letters(book, book_path, AS_OF, customers=customers, out_dir=work / "letters")
@@ -151,7 +122,7 @@ def main() -> None:
         made = result.counts["letters"]
         pdfs = result.counts["pdf"]
         self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        child_peak = children.peak / 2**20
+        child_peak = children.mb
 
         baseline = naive(source, customers, work / "naive")  # the book as it was before the batch logged letters
         rate = made / seconds

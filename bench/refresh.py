@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate import AS_OF, baselines, big_book  # noqa: E402
+from validate import AS_OF, baselines, big_book, run_billing  # noqa: E402
 
 
 def run_refresh(path: Path) -> tuple[float, float, dict]:
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "billing_addin", "refresh", str(path), "--as-of", str(AS_OF), "--json"],
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - t
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"refresh failed: {proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds, peak, proc = run_billing("refresh", str(path), "--as-of", str(AS_OF), "--json")
     return seconds, peak, json.loads(proc.stdout)
 
 

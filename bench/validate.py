@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -23,6 +22,9 @@ from pathlib import Path
 import python_calamine as pc
 
 from billing_addin.demo import write_plain_book
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory import ChildPeak  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"
 AS_OF = dt.date(2026, 6, 30)
@@ -73,20 +75,21 @@ def baselines(path: Path) -> tuple[float, float]:
     return min(calamine_read(path) for _ in range(2)), min(calamine_read_process(path) for _ in range(2))
 
 
+def run_billing(*args: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Seconds, peak memory (MB) and the finished process of `billing ARGS` run as its own process."""
+    with ChildPeak() as peak:
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "billing_addin", *args], capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"billing {args[0]} failed: {proc.stderr}")
+    return seconds, peak.mb, proc
+
+
 def run_validate(path: Path) -> tuple[float, float, int]:
-    """Seconds, peak RSS (MB) and exit status of `billing validate --json` in its own process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "billing_addin", "validate", str(path), "--as-of", str(AS_OF), "--json"],
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode == 2:
-        raise SystemExit(f"validate could not read the book: {proc.stderr}")
-    return seconds, max(peak, before) / 1024, len(json.loads(proc.stdout))
+    """Seconds, peak RSS (MB) and number of findings of `billing validate --json` in its own process."""
+    seconds, peak, proc = run_billing("validate", str(path), "--as-of", str(AS_OF), "--json")
+    return seconds, peak, len(json.loads(proc.stdout))
 
 
 def main() -> None:
