@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import math
 import os
 import tempfile
@@ -174,7 +175,7 @@ def make_letters(
         result.details = "templates refused: no letter made"
         return result
 
-    out = Path(out_dir) if out_dir else folder / str(book.settings.get("Output Folder") or "letters")
+    out = Path(out_dir) if out_dir else output_folder(book, folder)
     out.mkdir(parents=True, exist_ok=True)
     result.data["folder"] = str(out)
     if pdf and engine is None:
@@ -531,10 +532,9 @@ def _print_file(made: list[_Made], out: Path, kind: str, as_of: dt.date, result:
     for p in pdfs:
         writer.append(str(p))
     stem = naming.NameBook({p.stem for p in out.glob("*.pdf")}).claim(f"print_{kind}_{as_of.isoformat()}")
-    target = out / f"{stem}.pdf"
-    with open(target.with_name(".~" + target.name), "wb") as handle:
-        writer.write(handle)
-    os.replace(target.with_name(".~" + target.name), target)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    target = _write(out / f"{stem}.pdf", buffer.getvalue())
     result.data["print_file"] = str(target)
     result.files.append(str(target))
 
@@ -564,6 +564,11 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 # --- settings -------------------------------------------------------------------------------------------
+
+
+def output_folder(book: Book, folder: Path) -> Path:
+    """Where letters go: Output Folder in Settings (default "letters"), relative to the workbook's folder."""
+    return (folder / str(book.settings.get("Output Folder") or "letters")).resolve()
 
 
 def templates_folder(book: Book, folder: Path) -> Path | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from billing_addin import commands
 from billing_addin.book import Book
-from billing_addin.documents.batch import make_letters, templates_folder
+from billing_addin.documents.batch import make_letters, output_folder, templates_folder
 from billing_addin.documents.templates import check_templates as check_templates_in
 from billing_addin.excel.host import Host
 from billing_addin.findings import Finding
@@ -244,13 +244,8 @@ def statement_selected(host: Host) -> None:
     _make_letters(host, book, "statement", customers=customers)
 
 
-def output_folder(book: Book, book_path: Path) -> Path:
-    """Where letters go: the Settings sheet's Output Folder (default "letters"), relative to the workbook."""
-    return (book_path.parent / str(book.settings.get("Output Folder") or "letters")).resolve()
-
-
 def open_output_folder(host: Host) -> None:
-    folder = output_folder(host.read_book(), _saved_path(host))
+    folder = output_folder(host.read_book(), _saved_path(host).parent)
     folder.mkdir(parents=True, exist_ok=True)
     host.open_folder(folder)
 
