@@ -12,7 +12,6 @@ import hashlib
 import io
 import math
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +25,7 @@ from billing_addin.checks import run_checks
 from billing_addin.commands import Result, audit_sheet
 from billing_addin.documents import names as naming
 from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
+from billing_addin.documents.files import write_whole
 from billing_addin.documents.pdf import HOW_TO_GET_PDFS, PdfError, detect_engine
 from billing_addin.documents.render import DocxRenderer, RenderedLetter, RenderError
 from billing_addin.documents.templates import SHIPPED, check_templates
@@ -372,7 +372,7 @@ def _make(letters, templates: Path, logo, out: Path, pattern: str, engine, progr
             )
             pdfs = []
         for m, data in zip(group, pdfs):
-            m.pdf = _write(out / f"{m.stem}.pdf", data)
+            m.pdf = write_whole(out / f"{m.stem}.pdf", data)
             m.sha256 = hashlib.sha256(data).hexdigest()
         for m in group:
             m.rendered = None  # the body XML is no longer needed; 1,000 letters should not all stay in memory
@@ -401,7 +401,7 @@ def _make(letters, templates: Path, logo, out: Path, pattern: str, engine, progr
                 )
                 continue
             stem = stems.claim(naming.letter_stem(pattern, **_name_values(x)))
-            m = _Made(x, stem, _write(out / f"{stem}.docx", rendered.docx), rendered)
+            m = _Made(x, stem, write_whole(out / f"{stem}.docx", rendered.docx), rendered)
             made.append(m)
             if pool is None:
                 m.rendered = None
@@ -459,19 +459,6 @@ def _name_values(x: Letter) -> dict:
         "invoice": x.invoices[0] if len(x.invoices) == 1 else "",
         "customer_name": x.customer_name,
     }
-
-
-def _write(path: Path, data: bytes) -> Path:
-    """Write a file whole or not at all: a temporary beside it, then an atomic rename."""
-    fd, temp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _drafts(book: Book, made: list[_Made], templates: Path, now: dt.datetime, result: Result) -> None:
@@ -534,7 +521,7 @@ def _print_file(made: list[_Made], out: Path, kind: str, as_of: dt.date, result:
     stem = naming.NameBook({p.stem for p in out.glob("*.pdf")}).claim(f"print_{kind}_{as_of.isoformat()}")
     buffer = io.BytesIO()
     writer.write(buffer)
-    target = _write(out / f"{stem}.pdf", buffer.getvalue())
+    target = write_whole(out / f"{stem}.pdf", buffer.getvalue())
     result.data["print_file"] = str(target)
     result.files.append(str(target))
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 import base64
 import email
 import mimetypes
-import os
 import re
 import smtplib
 import socket
 import ssl
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -31,6 +29,8 @@ from pathlib import Path
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from billing_addin.documents.files import write_whole
 
 UNSENT_HEADER = "X-Unsent"
 SMTP_TIMEOUT = 30  # seconds; a clerk waits this long at most for a silent server
@@ -91,17 +91,7 @@ def write_draft(message: EmailMessage, path: Path) -> None:
     Atomic: the bytes go to a temporary file in the same folder that then replaces `path`, so a reader
     (or `billing send`) never sees half a draft.
     """
-    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_whole(path, message.as_bytes(policy=message.policy.clone(linesep="\r\n")), sync=True)
 
 
 def read_draft(path: Path) -> EmailMessage:
