@@ -48,9 +48,8 @@ def statements(
     if start > end:
         raise ValueError(f"the period starts ({start}) after it ends ({end})")
     ledger = ledger if ledger is not None and ledger.as_of == end else build_ledger(book, end)
-    key = customer_id.casefold()
-    mine = [e for e in ledger.entries if e.customer_id.casefold() == key]
-    balances = {c.currency: c for c in ledger.customers if c.customer_id.casefold() == key}
+    mine, theirs, items = ledger.by_customer.get(customer_id.casefold(), ([], [], []))
+    balances = {c.currency: c for c in theirs}
     if not mine and not balances:
         raise KeyError(customer_id)
     out = []
@@ -71,17 +70,10 @@ def statements(
             sorted(
                 [
                     i
-                    for i in ledger.invoices.values()
-                    if i.customer_id.casefold() == key
-                    and i.currency == currency
-                    and i.status != "Void"
-                    and i.invoice_date <= end
+                    for i in items
+                    if i.currency == currency
                     and i.outstanding > 0
-                ]
-                + [
-                    c
-                    for c in ledger.charges
-                    if c.customer_id.casefold() == key and c.currency == currency and c.outstanding > 0
+                    and (type(i) is AccountCharge or (i.status != "Void" and i.invoice_date <= end))
                 ],
                 key=lambda i: (getattr(i, "due_date", None) or i.date, getattr(i, "invoice_no", "")),
             )
