@@ -2,8 +2,9 @@
 
 `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` cannot be used: a child starts with its parent's
 high-water mark (measured: a parent holding 500 MB makes `true` report 511 MB). So a thread samples
-every descendant five times a second and keeps, per process, the largest of its own high-water mark
-(VmHWM, Linux) and its resident size.
+the live descendants five times a second, adds up each one's own high-water mark (VmHWM on Linux,
+else its resident size) and keeps the largest such sum: processes that run one after the other are
+not added together.
 """
 
 from __future__ import annotations
@@ -27,23 +28,22 @@ def _peak_of(proc: psutil.Process) -> int:
 
 
 class ChildPeak:
-    """`with ChildPeak() as peak: ...` then `peak.mb`: the summed peaks of every process started meanwhile
-    (processes that ran at the same time are added, which overstates a little when they did not peak together)."""
+    """`with ChildPeak() as peak: ...` then `peak.mb`: the most memory the processes started meanwhile held at
+    one time (their high-water marks are added, which overstates a little when they did not peak together)."""
 
     def __init__(self) -> None:
-        self.peaks: dict[int, int] = {}
+        self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = psutil.Process()
         while not self._stop.wait(0.2):
-            for child in me.children(recursive=True):
-                self.peaks[child.pid] = max(self.peaks.get(child.pid, 0), _peak_of(child))
+            self.peak = max(self.peak, sum(_peak_of(child) for child in me.children(recursive=True)))
 
     @property
     def mb(self) -> float:
-        return sum(self.peaks.values()) / 2**20
+        return self.peak / 2**20
 
     def __enter__(self) -> ChildPeak:
         self._thread.start()
