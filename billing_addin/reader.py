@@ -26,6 +26,7 @@ from billing_addin.schema import (
     normalize_header,
     setting_spec,
 )
+from billing_addin.sheet_pool import SheetFailed, SheetPool, sheet_sizes
 from billing_addin.values import convert_column, is_blank, show_full
 
 HEADER_SCAN_ROWS = 30
@@ -57,13 +58,14 @@ def check_readable(path: Path) -> None:
         raise UnreadableWorkbook(f"{path.name} is damaged (not a complete .xlsx file). Restore it from a backup.")
 
 
-def open_workbook(path: Path) -> pc.CalamineWorkbook:
+def open_workbook(path: Path) -> tuple[pc.CalamineWorkbook, bool]:
+    """The workbook, and whether its Excel Tables could be loaded (plain ranges still work without)."""
     check_readable(path)
     try:
-        return pc.CalamineWorkbook.from_path(str(path), load_tables=True)
+        return pc.CalamineWorkbook.from_path(str(path), load_tables=True), True
     except Exception as e:  # calamine raises several types for damaged files
         try:
-            return pc.CalamineWorkbook.from_path(str(path))
+            return pc.CalamineWorkbook.from_path(str(path)), False
         except Exception:
             pass
         raise UnreadableWorkbook(f"{path.name} is damaged and cannot be read ({type(e).__name__}).") from e
@@ -78,39 +80,54 @@ def read_book(path: str | Path) -> Book:
 
 
 def _read_book(path: Path) -> Book:
-    wb = open_workbook(path)
-    reading = "the workbook"
+    wb, tables_loaded = open_workbook(path)
+    pool = SheetPool(path, wb, tables_loaded)
     try:
-        titles = list(wb.sheet_names)
-        by_key = {normalize_header(t): t for t in reversed(titles)}
-        tables = _tables_by_sheet(wb)
-        sheets: dict[str, SheetData | None] = {}
-        for spec in INPUT_SHEETS:
-            title = _find_title(spec.name, spec.aliases, by_key)
-            reading = f"sheet {title}"
-            sheets[spec.name] = None if title is None else _read_sheet(wb, spec, title, tables.get(title, []))
-        settings_title = _find_title(SETTINGS_SHEET, (), by_key)
-        reading = f"sheet {settings_title}"
-        settings = read_settings(_sheet_rows(wb, settings_title)) if settings_title else Settings.defaults()
-        settings.sheet_title = settings_title
-        owned = {}
-        for name in LOG_SHEETS:
-            t = _find_title(name, (), by_key)
-            if t is not None:
-                reading = f"sheet {t}"
-                owned[name] = _sheet_rows(wb, t)[1]
+        # A Rust panic prints a backtrace on stderr; the user gets our one line instead. Silenced once
+        # around the whole read: the file descriptor is shared by the reading threads.
+        with quiet_stderr():
+            titles = list(wb.sheet_names)
+            by_key = {normalize_header(t): t for t in reversed(titles)}
+            tables = _tables_by_sheet(wb, pool)
+            settings_title = _find_title(SETTINGS_SHEET, (), by_key)
+            logs = {name: t for name in LOG_SHEETS if (t := _find_title(name, (), by_key)) is not None}
+            jobs: dict[str, tuple[str, object]] = {}  # what is read -> (sheet title, job)
+            for spec in INPUT_SHEETS:
+                title = _find_title(spec.name, spec.aliases, by_key)
+                if title is not None:
+                    jobs[spec.name] = (title, lambda w, s=spec, t=title: _read_sheet(w, s, t, tables.get(t, [])))
+            if settings_title is not None:
+                jobs[SETTINGS_SHEET] = (settings_title, lambda w: read_settings(_sheet_rows(w, settings_title)))
+            for name, t in logs.items():
+                jobs[f"log {name}"] = (t, lambda w, t=t: _sheet_rows(w, t)[1])
+            sizes = sheet_sizes(path)
+            order = sorted(jobs, key=lambda k: -sizes.get(jobs[k][0], 0))  # the biggest first: it sets the pace
+            done = dict(zip(order, pool.run([(f"sheet {jobs[k][0]}", jobs[k][1]) for k in order])))
+    except SheetFailed as failed:
+        raise _unreadable(path, failed.what, failed.error) from failed.error
     except (UnreadableWorkbook, KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as e:  # python-calamine turns some cells into a Rust panic, a BaseException
-        if type(e).__name__ == "PanicException":
-            raise UnreadableWorkbook(
-                f"{path.name}: {reading} holds a value the reader cannot convert ({e}); most often a huge or "
-                "negative number in a date-formatted cell. Correct that cell (Excel shows it as ####) and try again."
-            ) from e
-        raise UnreadableWorkbook(f"{path.name} is damaged and cannot be read ({type(e).__name__}: {e}).") from e
+    except BaseException as e:
+        raise _unreadable(path, "the workbook", e) from e
     finally:
+        pool.close()
         wb.close()
+    sheets: dict[str, SheetData | None] = {spec.name: done.get(spec.name) for spec in INPUT_SHEETS}
+    settings = done[SETTINGS_SHEET] if settings_title is not None else Settings.defaults()
+    settings.sheet_title = settings_title
+    owned = {name: done[f"log {name}"] for name in logs}
     return Book(sheet_titles=titles, sheets=sheets, settings=settings, owned_rows=owned, source=path.name)
+
+
+def _unreadable(path: Path, reading: str, e: BaseException) -> BaseException:
+    if isinstance(e, (UnreadableWorkbook, KeyboardInterrupt, SystemExit)):
+        return e
+    if type(e).__name__ == "PanicException":  # python-calamine turns some cells into a Rust panic
+        return UnreadableWorkbook(
+            f"{path.name}: {reading} holds a value the reader cannot convert ({e}); most often a huge or "
+            "negative number in a date-formatted cell. Correct that cell (Excel shows it as ####) and try again."
+        )
+    return UnreadableWorkbook(f"{path.name} is damaged and cannot be read ({type(e).__name__}: {e}).")
 
 
 def _find_title(name: str, aliases: Sequence[str], by_key: dict[str, str]) -> str | None:
@@ -121,26 +138,30 @@ def _find_title(name: str, aliases: Sequence[str], by_key: dict[str, str]) -> st
     return None
 
 
-def _tables_by_sheet(wb: pc.CalamineWorkbook) -> dict[str, list]:
-    out: dict[str, list] = {}
+def _tables_by_sheet(wb: pc.CalamineWorkbook, pool: SheetPool) -> dict[str, list]:
+    """Sheet title -> its Excel Tables. Loading a table parses its sheet, so the pool loads them."""
     try:
         names = wb.table_names
     except Exception:  # tables were not loadable; plain ranges still work
-        return out
-    for n in names:
-        try:
-            t = wb.get_table_by_name(n)
-        except Exception:
-            continue
-        out.setdefault(t.sheet, []).append(t)
+        return {}
+    out: dict[str, list] = {}
+    for t in pool.run([(f"table {n}", lambda w, n=n: _table_or_none(w, n)) for n in names]):
+        if t is not None:
+            out.setdefault(t.sheet, []).append(t)
     return out
+
+
+def _table_or_none(wb: pc.CalamineWorkbook, name: str):
+    try:
+        return wb.get_table_by_name(name)
+    except Exception:  # a damaged table: its sheet is read as a plain range
+        return None
 
 
 def _sheet_rows(wb: pc.CalamineWorkbook, title: str) -> tuple[tuple[int, int], list[list[object]]]:
     """(0-based row, col of the first cell returned), and the rows of the sheet's used range."""
-    with quiet_stderr():  # a Rust panic prints a backtrace on stderr; the user gets our one line instead
-        sheet = wb.get_sheet_by_name(title)
-        return sheet.start or (0, 0), sheet.to_python()
+    sheet = wb.get_sheet_by_name(title)
+    return sheet.start or (0, 0), sheet.to_python()
 
 
 @contextlib.contextmanager
@@ -189,8 +210,7 @@ def _read_sheet(wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: li
     if best is not None:
         t = best[1]
         header_row0, col0 = t.start[0] - 1, t.start[1]
-        with quiet_stderr():
-            rows = t.to_python()
+        rows = t.to_python()
         headers, table_name = list(t.columns), t.name
     else:
         return _sheet_from_range(spec, title, *_sheet_rows(wb, title))

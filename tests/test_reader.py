@@ -173,3 +173,57 @@ def test_a_huge_number_in_a_date_cell_is_one_clear_line_not_a_rust_panic(tmp_pat
     err = capfd.readouterr().err
     assert err.count("\n") == 1 and "sheet Invoices" in err and "date-formatted cell" in err
     assert "panicked" not in err and "Traceback" not in err
+
+
+def _as_compared(book) -> dict:
+    return {
+        name: None if sd is None else (sd.rows, sd.columns, sd.problems, sd.letters, sd.in_table)
+        for name, sd in book.sheets.items()
+    } | {"settings": book.settings.values, "owned": book.owned_rows, "titles": book.sheet_titles}
+
+
+def test_the_order_sheets_are_read_in_changes_nothing(write, data, monkeypatch):
+    """Sheets are read two at a time, biggest first; any order and either thread gives the same book."""
+    from billing_addin import reader
+
+    data.rows["Invoices"][3][4] = "TBD"  # a problem cell, so problems are compared too
+    path = write(data)
+    as_read = _as_compared(read_book(path))
+    sizes = reader.sheet_sizes(path)
+    assert set(sizes) == set(as_read["titles"]) and min(sizes.values()) > 0
+    monkeypatch.setattr(reader, "sheet_sizes", lambda p: {t: -s for t, s in sizes.items()})  # smallest first
+    assert _as_compared(read_book(path)) == as_read
+    assert as_read["Invoices"][2]  # the problem cell was found
+
+
+def test_a_failing_job_names_its_sheet_whichever_thread_ran_it(write, data):
+    import python_calamine as pc
+
+    from billing_addin.sheet_pool import SheetFailed, SheetPool
+
+    path = write(data)
+    wb = pc.CalamineWorkbook.from_path(str(path))
+
+    def slow(w):
+        w.get_sheet_by_name("Invoices").to_python()
+        return "done"
+
+    def broken(w):
+        raise ValueError("bad cell")
+
+    pool = SheetPool(path, wb, load_tables=False)
+    try:
+        assert pool.run([("sheet A", slow), ("sheet B", lambda w: len(w.sheet_names))]) == ["done", len(wb.sheet_names)]
+        for jobs in ([("sheet A", slow), ("sheet B", broken)], [("sheet B", broken), ("sheet A", slow)]):
+            with pytest.raises(SheetFailed) as failed:
+                pool.run(jobs)
+            assert failed.value.what == "sheet B" and isinstance(failed.value.error, ValueError)
+
+        def interrupted(w):
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            pool.run([("sheet A", slow), ("sheet B", interrupted)])
+    finally:
+        pool.close()
+        wb.close()
