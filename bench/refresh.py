@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate import AS_OF, big_book, calamine_read, paired_runs, print_result  # noqa: E402
+from validate import AS_OF, big_book, calamine_read, calamine_read_two_threads, paired_runs, print_result  # noqa: E402
 
 
 def main() -> None:
@@ -32,6 +32,7 @@ def main() -> None:
         "invoices": args.invoices,
         "calamine_read_s": round(runs["read_s"], 3),
         "calamine_read_in_process_s": round(warm_s, 3),
+        "calamine_read_two_threads_s": round(min(calamine_read_two_threads(path) for _ in range(2)), 3),
         "refresh_s": round(runs["command_s"], 3),
         "ratio": round(runs["command_s"] / runs["read_s"], 2),
         "runs": [f"{c:.2f}/{r:.2f}" for c, r in zip(runs["command_runs"], runs["read_runs"])],
