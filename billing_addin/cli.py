@@ -251,12 +251,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = commands.validate(book, as_of)
     show_findings(result.findings, path.name, as_of)
     write_patch(path, result, book, stamp)
-    out.print("[bold]3. Tried to post late fees[/bold] (billing fees --post):")
-    book, _ = load(path)
+    out.print("[bold]3. Posted late fees[/bold] (billing fees --post), holding back customers whose rows have errors:")
+    book, stamp = load(path)
     result = commands.fees(book, as_of, post=True)
-    out.print(
-        f"   {result.details}" if result.patch.appends else f"   Refused: {result.errors[-1].message}", markup=False
-    )
+    if result.data.get("posted") and write_patch(path, result, book, stamp):
+        out.print(f"   {result.details}", markup=False)
+        show_held_back(result.data.get("held_back", []), indent="   ")
+    else:
+        out.print(f"   Refused: {result.errors[-1].message}", markup=False)
     checked = path.with_name("demo-billing-checked.xlsx")
     shutil.copy2(path, checked)
     build_demo_book(path.with_suffix(".tmp"), as_of, mistakes=False)
@@ -290,6 +292,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"In {checked.name} the Findings sheet links to each planted mistake."
     )
     return EXIT_OK
+
+
+def show_held_back(held: list[dict], indent: str = "") -> None:
+    """One line per customer whose fees were held back, with the cell to fix."""
+    by_customer: dict[str, list[dict]] = {}
+    for h in held:
+        by_customer.setdefault(h["customer_id"], []).append(h)
+    for customer_id, fees in by_customer.items():
+        out.print(f"{indent}{customer_id}: {len(fees)} fee(s) {fees[0]['reason']}", markup=False)
 
 
 def demo_letters(path: Path, as_of: dt.date) -> Path:
@@ -375,6 +386,7 @@ def cmd_fees(args: argparse.Namespace) -> int:
         t = Table(title=f"Late fees accrued as of {as_of}", title_justify="left")
         for col in ("Invoice", "Customer", "Policy", "Interest", "Fixed", "Charged", "To post"):
             t.add_column(col, justify="right" if col in ("Interest", "Fixed", "Charged", "To post") else "left")
+        held = {(h["customer_id"], h["invoice_no"]) for h in result.data.get("held_back", [])}
         for fee in result.data["fees"]:
             t.add_row(
                 fee["invoice_no"],
@@ -383,11 +395,12 @@ def cmd_fees(args: argparse.Namespace) -> int:
                 fee["interest"],
                 fee["fixed"],
                 fee["charged"],
-                fee["to_post"],
+                fee["to_post"] + (" held back" if (fee["customer_id"], fee["invoice_no"]) in held else ""),
             )
         out.print(t)
         if result.findings:
             show_findings(result.findings, args.book.name, as_of)
+        show_held_back(result.data.get("held_back", []))
     if args.post:
         if result.errors and not result.patch.appends:
             return EXIT_ERRORS

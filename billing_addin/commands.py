@@ -13,6 +13,7 @@ from billing_addin.book import Book
 from billing_addin.checks import run_checks
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.gc_pause import gc_paused
+from billing_addin.held_back import held_back
 from billing_addin.money import format_cents
 from billing_addin.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
 
@@ -279,10 +280,13 @@ def fees(
     to_post = [f for f in accruals if f.to_post > 0]
     result.data = {"as_of": as_of.isoformat(), "fees": [fee_json(f) for f in accruals], "posted": post}
     result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    if post:
+        held = _checked_for_posting(book, as_of, result)
+        if held is None:
+            return result
+        to_post = [f for f in to_post if not held.holds(f.customer_id)]
     total = sum(f.to_post for f in to_post)
     result.details = f"{len(to_post)} late fees, {money_text(total)} in all" + (" posted" if post else " (preview)")
-    if post and _posting_refused(book, as_of, result):
-        return result
     if post and to_post:
         adj = book.sheet("Adjustments")
         if adj is None:
@@ -333,28 +337,51 @@ def fees(
     return result
 
 
-def _posting_refused(book: Book, as_of: dt.date, result: Result) -> bool:
-    """Late fees computed from a workbook with errors in it would be wrong (a "TBD" amount, a payment
-    applied to no invoice): when validation finds an error, post nothing and say why. The result then
-    carries every validation finding and one more error that says nothing was posted."""
+def _checked_for_posting(book: Book, as_of: dt.date, result: Result):
+    """Late fees computed from rows with errors in them would be wrong (a "TBD" amount, a payment applied
+    to no invoice). Validate first: an error that concerns every customer (or one whose customer cannot be
+    told) stops the posting, and None is returned; otherwise the customers whose rows have errors are held
+    back and the rest are posted. Either way the result carries the errors and says what was not posted."""
     checked = run_checks(book, as_of)
-    errors = sum(1 for f in checked if f.severity == ERROR)
-    if not errors:
-        return False
-    refusal = Finding(
-        ERROR,
-        "fees-not-posted",
-        "",
-        "",
-        f"Late fees were not posted: validation found {errors} error(s) in the workbook. "
-        "Fix the errors first; nothing was posted.",
-        "Each error above names its cell (or run `billing validate BOOK`); post again once there are none.",
-    )
-    result.findings = sort_findings([*result.findings, *checked, refusal], book.sheet_titles)
-    result.data["posted"] = False
-    result.counts.update(errors=len(result.errors), warnings=len(result.warnings), posted=0)
-    result.details = f"not posted: {errors} validation error(s)"
-    return True
+    held = held_back(book, checked)
+    errors = [f for f in checked if f.severity == ERROR]
+    result.findings = sort_findings([*result.findings, *errors], book.sheet_titles)
+    if held.everyone:
+        result.findings.append(
+            Finding(
+                ERROR,
+                "fees-not-posted",
+                "",
+                "",
+                f"Late fees were not posted: validation found {len(errors)} error(s), {len(held.everyone)} of them "
+                "concerning every customer (or a customer that cannot be told). Fix the errors first; nothing was posted.",
+                "Each error above names its cell (or run `billing validate BOOK`); post again once they are fixed.",
+            )
+        )
+        result.data["posted"] = False
+        result.counts.update(errors=len(result.errors), warnings=len(result.warnings), posted=0)
+        result.details = f"not posted: {len(errors)} validation error(s)"
+        return None
+    result.data["held_back"] = [
+        {"customer_id": f["customer_id"], "invoice_no": f["invoice_no"], "reason": held.reason(f["customer_id"])}
+        for f in result.data["fees"]
+        if f["to_post"] != "0.00" and held.holds(f["customer_id"])
+    ]
+    if held.customers:
+        result.findings.append(
+            Finding(
+                WARNING,
+                "fees-held-back",
+                "",
+                "",
+                f"Late fees of {len(held.customers)} customer(s) were held back: rows of theirs have the errors above. "
+                "Every other customer's fees were posted.",
+                "Fix the errors and post again: the held-back fees are posted then, and nothing twice.",
+            )
+        )
+        result.findings = sort_findings(result.findings, book.sheet_titles)
+    result.counts.update(errors=len(result.errors), warnings=len(result.warnings))
+    return held
 
 
 def money_decimal(cents: int):

@@ -55,3 +55,28 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+def customers_of_error_cells(path: Path, findings: list[dict]) -> set[str]:
+    """The customers the error cells of `findings` concern, read from the file with openpyxl: the Customer
+    ID on the error's row, and the customer of the invoice that row names (Applied To / Invoice No)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+
+    def rows(sheet: str) -> list[dict]:
+        values = list(wb[sheet].iter_rows(values_only=True))
+        return [dict(zip(values[0], r)) for r in values]  # index 0 is the header row: Excel row 1
+
+    sheets = {name: rows(name) for name in ("Customers", "Invoices", "Payments", "Adjustments")}
+    owner = {str(r["Invoice No"]): str(r["Customer ID"]) for r in sheets["Invoices"][1:]}
+    out = set()
+    for f in findings:
+        if f["severity"] != "error":
+            continue
+        row = sheets[f["sheet"]][int("".join(c for c in f["cell"] if c.isdigit())) - 1]
+        out.add(str(row["Customer ID"]))
+        named = row.get("Applied To") if f["sheet"] == "Payments" else row.get("Invoice No")
+        if named in owner:
+            out.add(owner[named])
+    return out

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import shutil
 
+import openpyxl
 import pytest
 import python_calamine as pc
 
@@ -101,12 +102,16 @@ def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_co
     assert sum(i.fees for i in original.invoices.values()) == posted
 
 
-def test_fees_post_refuses_a_book_with_errors_and_changes_nothing(tmp_path, capsys, monkeypatch):
+def test_fees_post_refuses_a_book_with_an_error_no_one_customer_owns_and_changes_nothing(tmp_path, capsys, monkeypatch):
     from billing_addin import cli
 
     monkeypatch.setattr(cli.out, "width", 250)  # one table line per finding, whatever the terminal
     path = tmp_path / "mistakes.xlsx"
-    build_demo_book(path, AS_OF)  # with the demo's planted mistakes: a "TBD" amount, an unknown invoice ...
+    build_demo_book(path, AS_OF, mistakes=False)
+    wb = openpyxl.load_workbook(path)
+    wb["Payments"]["B5"] = "NOBODY"  # a payment whose customer cannot be told: it may be anyone's money
+    wb["Invoices"]["E59"] = "TBD"
+    wb.save(path)
     before = path.read_bytes()
     code, preview = run_json(capsys, "fees", str(path), "--as-of", str(AS_OF))
     assert any(f["to_post"] != "0.00" for f in preview["fees"]), "there would be fees to post"
@@ -115,14 +120,53 @@ def test_fees_post_refuses_a_book_with_errors_and_changes_nothing(tmp_path, caps
     shown = capsys.readouterr()
     assert "fix the errors first; nothing was posted" in shown.out.casefold()
     assert "E59" in shown.out and "'TBD' is not an amount" in shown.out  # the findings, with their cells
+    assert "B5" in shown.out and "NOBODY is not on the Customers sheet" in shown.out
     assert "Posted" not in shown.err
     assert path.read_bytes() == before and not (tmp_path / ".billing-backups").exists()
 
     code, data = run_json(capsys, "fees", str(path), "--as-of", str(AS_OF), "--post")
     assert code == 1 and data["posted"] is False
     codes = {f["code"] for f in data["findings"] if f["severity"] == "error"}
-    assert {"fees-not-posted", "not-money", "unknown-invoice"} <= codes
+    assert {"fees-not-posted", "not-money", "unknown-customer"} <= codes
     assert path.read_bytes() == before
+
+
+def test_fees_of_customers_whose_rows_have_errors_are_held_back_and_posted_once_fixed(tmp_path, capsys):
+    from conftest import customers_of_error_cells
+
+    path = tmp_path / "mistakes.xlsx"
+    build_demo_book(path, AS_OF)  # the demo's planted mistakes, each on one customer's row
+    code, data = run_json(capsys, "fees", str(path), "--as-of", str(AS_OF), "--post")
+    assert code == 1 and data["posted"] is True
+    errors = [f for f in data["findings"] if f["severity"] == "error"]
+    concerned = customers_of_error_cells(path, errors)
+    held = {h["customer_id"] for h in data["held_back"]}
+    assert held and held <= concerned
+    assert "fees-held-back" in {f["code"] for f in data["findings"]}
+    posted = [r for r in sheet(path, "Adjustments")[1:] if r[4] == "Late Fee"]
+    assert posted and not {r[1] for r in posted} & concerned  # Customer ID is column B
+    due = {(f["customer_id"], f["invoice_no"]) for f in data["fees"] if f["to_post"] != "0.00"}
+    assert {(r[1], r[2]) for r in posted} == {k for k in due if k[0] not in held}
+
+    wb = openpyxl.load_workbook(path)  # the specialist fixes every planted mistake
+    for f in errors:
+        ws = wb[f["sheet"]]
+        if f["code"] == "duplicate-payment-id":
+            ws.delete_rows(ws[f["cell"]].row)
+        else:
+            ws[f["cell"]] = 100 if f["code"] == "not-money" else None  # a blank due date follows the terms
+    wb["Customers"]["D7"] = "accounts@example.com"
+    wb.save(path)
+    code, again = run_json(capsys, "fees", str(path), "--as-of", str(AS_OF), "--post")
+    assert [f["cell"] for f in again["findings"] if f["severity"] == "error"] == []
+    assert code == 0 and "held_back" in again and not again["held_back"]
+    now_posted = [r for r in sheet(path, "Adjustments")[1:] if r[4] == "Late Fee"]
+    added = now_posted[len(posted) :]
+    assert now_posted[: len(posted)] == posted and added
+    # Only customers whose rows had errors get fees now (a fixed "TBD" amount may start accruing), and
+    # no invoice is charged twice.
+    assert held <= {r[1] for r in added} <= concerned
+    assert not {(r[1], r[2]) for r in added} & {(r[1], r[2]) for r in posted}
 
 
 def test_dunning_preview_json(book_copy, capsys):

@@ -489,15 +489,37 @@ def test_letters_with_email_drafts_then_billing_send_through_a_real_smtp_server(
         controller.stop()
 
 
-def test_a_book_with_errors_gets_no_letters_and_is_told_where(tmp_path, capsys):
+def test_customers_whose_rows_have_errors_are_held_back_and_the_rest_get_their_letters(tmp_path, capsys):
+    from conftest import customers_of_error_cells
+
     book = tmp_path / "billing.xlsx"
-    build_demo_book(book, AS_OF)  # with its five planted mistakes
+    build_demo_book(book, AS_OF)  # with its five planted mistakes, each on one customer's row
+    out = tmp_path / "out"
+    code, data = run_cli("letters", book, "--as-of", AS_OF, "--out", out, "--no-pdf", "--json", capsys=capsys)
+    assert code == 1  # the errors are still reported
+    errors = [f for f in data["findings"] if f["severity"] == "error"]
+    assert {"sheet": "Invoices", "cell": "E59"}.items() <= next(f for f in errors if f["cell"] == "E59").items()
+    assert "letters-held-back" in [f["code"] for f in data["findings"]]
+    concerned = customers_of_error_cells(book, errors)
+    held = {s["customer_id"]: s["reason"] for s in data["skipped"] if s["reason"].startswith("held back")}
+    made = {x["customer_id"] for x in data["letters"]}
+    assert held and made and set(held) <= concerned and not made & concerned
+    some_cell = re.compile(r"held back: (Customers|Invoices|Payments)![A-Z]+\d+ has an error")
+    assert all(some_cell.match(reason) for reason in held.values())
+    log = list(openpyxl.load_workbook(book, read_only=True)["Letters"].iter_rows(values_only=True))
+    assert {r[log[0].index("Customer ID")] for r in log[1:]} == made  # held-back letters are made after the fix
+
+
+def test_an_error_no_one_customer_owns_stops_every_letter(tmp_path, capsys):
+    book = tmp_path / "billing.xlsx"
+    build_demo_book(book, AS_OF, mistakes=False)
+    wb = openpyxl.load_workbook(book)
+    wb["Payments"]["B5"] = "NOBODY"  # a payment whose customer cannot be told: it may be anyone's money
+    wb.save(book)
     out = tmp_path / "out"
     code, data = run_cli("letters", book, "--as-of", AS_OF, "--out", out, "--no-pdf", "--json", capsys=capsys)
     assert code == 1
     codes = [f["code"] for f in data["findings"]]
-    assert "letters-not-made" in codes
-    assert {"sheet": "Invoices", "cell": "E59"}.items() <= next(
-        f for f in data["findings"] if f["cell"] == "E59"
-    ).items()
-    assert not out.exists() and "Letters" not in read_book(book).sheet_titles
+    assert "letters-not-made" in codes and "unknown-customer" in codes
+    assert {"sheet": "Payments", "cell": "B5"}.items() <= next(f for f in data["findings"] if f["cell"] == "B5").items()
+    assert not data["letters"] and not out.exists() and "Letters" not in read_book(book).sheet_titles

@@ -229,11 +229,7 @@ def test_the_workbook_is_loaded_once_and_again_only_when_it_changes(tmp_path):
     apply_patch(path, posted.patch, backups=0)
     after = udfs.BILLING_BALANCE("C1003", AS_OF, caller=book)
     assert udfs.CACHE.loads == before + 2
-    charged = sum(
-        f.to_post
-        for f in accrue_fees(clean, build_ledger(clean, AS_OF))[0]
-        if f.customer_id == "C1003"
-    )
+    charged = sum(f.to_post for f in accrue_fees(clean, build_ledger(clean, AS_OF))[0] if f.customer_id == "C1003")
     assert round(after - first, 2) == charged / 100
 
 

@@ -31,6 +31,7 @@ from billing_addin.documents.render import DocxRenderer, RenderedLetter, RenderE
 from billing_addin.documents.templates import SHIPPED, check_templates
 from billing_addin.documents.variables import KINDS
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
+from billing_addin.held_back import held_back
 from billing_addin.ledger import VOID, build_ledger
 from billing_addin.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord, read_letter_log
 from billing_addin.patch import OwnedSheet, Patch
@@ -140,37 +141,67 @@ def make_letters(
         result.details = f"no {kind} letters to make"
         return result
 
-    # Letters from a workbook with errors in it would tell customers wrong amounts and dates.
+    # Letters from rows with errors in them would tell customers wrong amounts and dates: such customers
+    # are held back, and an error that concerns everyone (or a customer that cannot be told) stops the batch.
     errors = [f for f in run_checks(book, as_of) if f.severity == ERROR]
     if errors:
         result.findings += errors
-        return _stop(
-            result,
-            Finding(
-                ERROR,
-                "letters-not-made",
-                "",
-                "",
-                f"No letters were made: validation found {len(errors)} error(s) in the workbook.",
-                "Each error above names its cell (or run `billing validate BOOK`); make the letters once there are none.",
-            ),
-        )
+        held = held_back(book, errors)
+        if held.everyone:
+            return _stop(
+                result,
+                Finding(
+                    ERROR,
+                    "letters-not-made",
+                    "",
+                    "",
+                    f"No letters were made: validation found {len(errors)} error(s), {len(held.everyone)} of them "
+                    "concerning every customer (or a customer that cannot be told).",
+                    "Each error above names its cell (or run `billing validate BOOK`); make the letters once "
+                    "they are fixed.",
+                ),
+            )
+        kept = [x for x in letters if not held.holds(x.customer_id)]
+        skipped += [
+            {"customer_id": x.customer_id, "reason": held.reason(x.customer_id)}
+            for x in letters
+            if held.holds(x.customer_id)
+        ]
+        if len(kept) < len(letters):
+            result.findings.append(
+                Finding(
+                    WARNING,
+                    "letters-held-back",
+                    "",
+                    "",
+                    f"{len(letters) - len(kept)} letter(s) were held back: rows of those customers have the errors "
+                    "above. Every other letter was made.",
+                    "Fix the errors and run again: the held-back letters are made then, and no letter twice.",
+                )
+            )
+        letters = kept
+        result.counts["skipped"] = len(skipped)
+        if not letters:
+            result.details = f"no {kind} letters made: every one was held back"
+            result.counts["errors"] = len(result.errors)
+            return result
 
     missing = sorted({x.template for x in letters if not (templates / x.template).is_file()})
-    for name in missing:
-        result.findings.append(
-            Finding(
-                ERROR,
-                "missing-template",
-                name,
-                "",
-                f"The letter template {name} is not in {templates}.",
-                "Put it there, or fix Letter Template on the DunningLevels sheet.",
-            )
+    problems = [
+        Finding(
+            ERROR,
+            "missing-template",
+            name,
+            "",
+            f"The letter template {name} is not in {templates}.",
+            "Put it there, or fix Letter Template on the DunningLevels sheet.",
         )
+        for name in missing
+    ]
     for name in sorted({x.template for x in letters} - set(missing)):
-        result.findings += check_templates(templates / name)
-    if any(f.severity == ERROR for f in result.findings):
+        problems += check_templates(templates / name)
+    result.findings += problems
+    if any(f.severity == ERROR for f in [*chosen.findings, *problems]):
         result.findings = sort_findings(result.findings, book.sheet_titles)
         result.details = "templates refused: no letter made"
         return result
