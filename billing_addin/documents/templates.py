@@ -20,7 +20,14 @@ from billing_addin.documents.sample import sample_context
 from billing_addin.documents.variables import BY_KIND, COMMON, INVOICE_ROW_KEYS, TEMPLATE_KINDS, known_names
 from billing_addin.findings import ERROR, Finding
 
-SHIPPED = Path(__file__).resolve().parents[2] / "letter_templates"
+
+def _shipped_folder() -> Path:
+    """The letter templates that ship: at the top of a checkout, or inside the package once installed from a wheel."""
+    checkout = Path(__file__).resolve().parents[2] / "letter_templates"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parents[1] / "letter_templates"
+
+
+SHIPPED = _shipped_folder()
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 CURLY = re.compile(r"[\u2018\u2019\u201c\u201d]")
 UNSAFE = re.compile(r"__|\bmro\b|\bglobals\b|\bimport\b|\bos\.|\bsubclasses\b|\bbuiltins\b")

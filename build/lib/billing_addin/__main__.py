@@ -1,0 +1,3 @@
+from billing_addin.cli import run
+
+run()

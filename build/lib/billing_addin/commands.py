@@ -1,0 +1,453 @@
+"""User actions, shared by the ribbon and the command line: (book, as_of, ...) -> Result.
+
+A command never writes. It returns findings, a Patch of what should be written into the workbook,
+and a summary of counts; the shell (file writer or xlwings) applies the patch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from billing_addin.book import Book
+from billing_addin.checks import run_checks
+from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
+from billing_addin.gc_pause import gc_paused
+from billing_addin.held_back import held_back
+from billing_addin.money import format_cents
+from billing_addin.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
+
+FINDINGS_SHEET = "Findings"
+AUDIT_SHEET = "Audit"
+AUDIT_COLUMNS = (
+    Column("When", 18, DATETIME_FORMAT),
+    Column("Command", 14),
+    Column("As-of Date", 12, DATE_FORMAT),
+    Column("Errors", 8),
+    Column("Warnings", 10),
+    Column("Rows Read", 11),
+    Column("Details", 40),
+    Column("User", 14),
+)
+
+
+@dataclass
+class Result:
+    """What a command produced: findings for the user, a patch for the workbook, files it made."""
+
+    command: str
+    as_of: dt.date
+    findings: list[Finding] = field(default_factory=list)
+    patch: Patch = field(default_factory=Patch)
+    files: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # what --json prints besides findings
+    details: str = ""  # one line for the Audit sheet
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+
+def resolve_as_of(book: Book, given: dt.date | None, today: dt.date | None = None) -> dt.date:
+    """The as-of date: given on the command line, else the Settings sheet's, else today."""
+    return given or book.settings.as_of or today or dt.date.today()
+
+
+def rows_read(book: Book) -> int:
+    return sum(len(sd) for sd in book.sheets.values() if sd is not None)
+
+
+def validate(book: Book, as_of: dt.date, *, now: dt.datetime | None = None, user: str | None = None) -> Result:
+    """Check the whole workbook. The patch holds the Findings sheet (re-written whole, errors first)
+    and one more row on the Audit sheet."""
+    findings = sort_findings(run_checks(book, as_of), book.sheet_titles)
+    result = Result("validate", as_of, findings)
+    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    result.patch = Patch(sheets=(findings_sheet(findings), audit_sheet(book, result, now, user)))
+    return result
+
+
+def findings_sheet(findings: list[Finding]) -> OwnedSheet:
+    rows = tuple(
+        (
+            f.severity,
+            f.code,
+            f.sheet,
+            Link(f.cell, f"{quote_sheet(f.sheet)}!{f.cell}") if f.cell and f.sheet else f.cell,
+            f.message,
+            f.hint,
+        )
+        for f in findings
+    )
+    columns = (
+        Column("Severity", 10),
+        Column("Code", 24),
+        Column("Sheet", 14),
+        Column("Cell", 8),
+        Column("Message", 60),
+        Column("Hint", 70),
+    )
+    return OwnedSheet(FINDINGS_SHEET, columns, rows)
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet name as a formula or hyperlink reference: 'My Sheet' with inner quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def audit_sheet(book: Book, result: Result, now: dt.datetime | None, user: str | None) -> OwnedSheet:
+    """The Audit sheet as it was, plus one row for this command."""
+    previous = book.owned_rows.get(AUDIT_SHEET, [])
+    kept = tuple(tuple(_blank_to_none(v) for v in r[: len(AUDIT_COLUMNS)]) for r in previous[1:] if any(r))
+    row = (
+        (now or dt.datetime.now()).replace(microsecond=0),
+        result.command,
+        result.as_of,
+        result.counts.get("errors", 0),
+        result.counts.get("warnings", 0),
+        result.counts.get("rows", 0),
+        result.details or None,
+        user,
+    )
+    return OwnedSheet(AUDIT_SHEET, AUDIT_COLUMNS, (*kept, row))
+
+
+def _blank_to_none(v: object) -> object:
+    return None if v == "" else v
+
+
+# --- ledger commands -----------------------------------------------------------------------------------
+
+
+def _ledger_findings(book: Book):
+    """The reference rates (the RateTable sheet over the sourced ones) and the findings about them, so that
+    refresh and fees show rate problems without a separate validate run."""
+    from billing_addin.statutory import rates_from_book
+
+    rates, findings = rates_from_book(book)
+    return tuple(rates), findings
+
+
+def refresh(
+    book: Book, as_of: dt.date, *, now: dt.datetime | None = None, user: str | None = None, sheets: bool = True
+) -> Result:
+    """Balances, aging, fees accrued and dunning preview; the patch holds the Balances, Aging, Dunning and
+    Dashboard sheets and an Audit row. sheets=False: a preview, with an empty patch (the sheets are a
+    quarter of the work on a big book, wasted when nothing will be written)."""
+    with gc_paused():
+        return _refresh(book, as_of, now, user, sheets)
+
+
+def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | None, sheets: bool) -> Result:
+    from billing_addin import reports
+    from billing_addin.dunning import levels_from_book, plan_dunning
+    from billing_addin.fees import accrue_fees
+    from billing_addin.ledger import build_ledger
+    from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
+
+    ledger = build_ledger(book, as_of)
+    rates, findings = _ledger_findings(book)
+    fees, fee_findings = accrue_fees(book, ledger, rates)
+    levels, level_findings = levels_from_book(book)
+    log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
+    decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
+    result = Result("refresh", as_of, sort_findings(findings + fee_findings + level_findings, book.sheet_titles))
+    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    result.details = (
+        f"{len(ledger.customers)} customer balances, {sum(1 for f in fees if f.to_post)} invoices "
+        f"with fees to post, {len(decisions)} letters due"
+    )
+    result.data = refresh_json(ledger, fees, decisions, skips)
+    if not sheets:
+        return result
+    result.patch = Patch(
+        sheets=(
+            reports.balances_sheet(book, ledger, fees),
+            reports.aging_sheet(book, ledger),
+            reports.dunning_sheet(decisions, skips),
+            reports.dashboard_sheet(book, ledger),
+            audit_sheet(book, result, now, user),
+        )
+    )
+    return result
+
+
+def money_text(cents: int | None) -> str | None:
+    return None if cents is None else format_cents(cents)
+
+
+def refresh_json(ledger, fees, decisions, skips) -> dict:
+    from billing_addin.reports import dso_days
+
+    currencies = sorted({c.currency for c in ledger.customers})
+    portfolio = {}
+    for cur in currencies:
+        mine = [c for c in ledger.customers if c.currency == cur]
+        dso = dso_days(ledger, cur)
+        portfolio[cur] = {
+            "receivables": money_text(sum(c.open_items for c in mine)),
+            "unapplied_credit": money_text(sum(c.unapplied_credit for c in mine)),
+            "balance": money_text(sum(c.balance for c in mine)),
+            "overdue": money_text(sum(c.overdue for c in mine)),
+            "buckets": {
+                label: money_text(sum(c.buckets[i] for c in mine)) for i, label in enumerate(ledger.bucket_labels)
+            },
+            "dso_days": None if dso is None else str(dso),
+        }
+    return {
+        "as_of": ledger.as_of.isoformat(),
+        "portfolio": portfolio,
+        "customers": [
+            {
+                "customer_id": c.customer_id,
+                "currency": c.currency,
+                "balance": money_text(c.balance),
+                "unapplied_credit": money_text(c.unapplied_credit),
+                "overdue": money_text(c.overdue),
+                "oldest_overdue": c.oldest_overdue.isoformat() if c.oldest_overdue else None,
+                "last_payment": c.last_payment.isoformat() if c.last_payment else None,
+                "buckets": [money_text(b) for b in c.buckets],
+                "max_days_past_due": c.max_days_past_due,
+            }
+            for c in ledger.customers
+        ],
+        "fees": [fee_json(f) for f in fees],
+        "dunning": dunning_json(decisions, skips),
+    }
+
+
+def fee_json(f) -> dict:
+    return {
+        "invoice_no": f.invoice_no,
+        "customer_id": f.customer_id,
+        "currency": f.currency,
+        "policy": f.policy,
+        "interest": money_text(f.interest),
+        "fixed": money_text(f.fixed),
+        "accrued": money_text(f.accrued),
+        "charged": money_text(f.charged),
+        "to_post": money_text(f.to_post),
+        "detail": f.detail,
+    }
+
+
+def dunning_json(decisions, skips) -> dict:
+    return {
+        "letters": [
+            {
+                "customer_id": d.customer_id,
+                "currency": d.currency,
+                "level": d.level,
+                "letter_template": d.letter_template,
+                "invoices": list(d.invoices),
+                "overdue": money_text(d.overdue_cents),
+                "max_days_past_due": d.max_days_past_due,
+                "fee_policy": d.fee_policy,
+                "previous_level": d.previous_level,
+                "previous_date": d.previous_date.isoformat() if d.previous_date else None,
+                "reason": d.reason,
+            }
+            for d in decisions
+        ],
+        "skipped": [
+            {"customer_id": s.customer_id, "currency": s.currency, "reason_code": s.reason_code, "reason": s.reason}
+            for s in skips
+        ],
+    }
+
+
+LATE_FEE_REASON = "Late fee ({policy}) accrued to {as_of}; posted by the billing add-in"
+
+
+def fees(
+    book: Book, as_of: dt.date, *, post: bool = False, now: dt.datetime | None = None, user: str | None = None
+) -> Result:
+    """Fees accrued per invoice as at `as_of`; with `post`, the patch appends what is not yet charged as
+    Late Fee rows on the Adjustments sheet (each marked as made by the add-in) and an Audit row."""
+    from billing_addin.fees import accrue_fees
+    from billing_addin.ledger import build_ledger
+    from billing_addin.patch import AppendRows
+
+    ledger = build_ledger(book, as_of)
+    rates, findings = _ledger_findings(book)
+    accruals, fee_findings = accrue_fees(book, ledger, rates)
+    result = Result("fees", as_of, sort_findings(findings + fee_findings, book.sheet_titles))
+    to_post = [f for f in accruals if f.to_post > 0]
+    result.data = {"as_of": as_of.isoformat(), "fees": [fee_json(f) for f in accruals], "posted": post}
+    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    if post:
+        held = _checked_for_posting(book, as_of, result)
+        if held is None:
+            return result
+        to_post = [f for f in to_post if not held.holds(f.customer_id)]
+    total = sum(f.to_post for f in to_post)
+    result.details = f"{len(to_post)} late fees, {money_text(total)} in all" + (" posted" if post else " (preview)")
+    if post and to_post:
+        adj = book.sheet("Adjustments")
+        if adj is None:
+            result.findings.append(
+                Finding(
+                    ERROR,
+                    "missing-sheet",
+                    "Adjustments",
+                    "",
+                    "Late fees cannot be posted: the workbook has no Adjustments sheet.",
+                    "Add an Adjustments sheet (`billing new` shows its columns).",
+                )
+            )
+            return result
+        header = adj.headers
+        needed = ("Customer ID", "Invoice No", "Date", "Type", "Amount")
+        missing = [n for n in needed if n not in header]
+        if missing:
+            result.findings.append(
+                Finding(
+                    ERROR,
+                    "missing-column",
+                    adj.title,
+                    f"A{adj.header_row}",
+                    f"Late fees cannot be posted: Adjustments has no {', '.join(missing)} column.",
+                    "Add the column(s) to the Adjustments sheet's header row.",
+                )
+            )
+            return result
+        rows = []
+        for f in to_post:
+            row = {
+                header["Customer ID"]: f.customer_id,
+                header["Invoice No"]: f.invoice_no,
+                header["Date"]: as_of,
+                header["Type"]: "Late Fee",
+                header["Amount"]: money_decimal(f.to_post),
+            }
+            if "Adjustment ID" in header:
+                row[header["Adjustment ID"]] = f"LF-{f.invoice_no}-{as_of:%Y%m%d}"
+            if "Reason" in header:
+                row[header["Reason"]] = LATE_FEE_REASON.format(policy=f.policy, as_of=as_of)
+            rows.append(row)
+        result.patch = Patch(
+            sheets=(audit_sheet(book, result, now, user),), appends=(AppendRows(adj.title, tuple(rows)),)
+        )
+    result.counts["posted"] = len(to_post) if post else 0
+    return result
+
+
+def _checked_for_posting(book: Book, as_of: dt.date, result: Result):
+    """Late fees computed from rows with errors in them would be wrong (a "TBD" amount, a payment applied
+    to no invoice). Validate first: an error that concerns every customer (or one whose customer cannot be
+    told) stops the posting, and None is returned; otherwise the customers whose rows have errors are held
+    back and the rest are posted. Either way the result carries the errors and says what was not posted."""
+    checked = run_checks(book, as_of)
+    held = held_back(book, checked)
+    errors = [f for f in checked if f.severity == ERROR]
+    result.findings = sort_findings([*result.findings, *errors], book.sheet_titles)
+    if held.everyone:
+        result.findings.append(
+            Finding(
+                ERROR,
+                "fees-not-posted",
+                "",
+                "",
+                f"Late fees were not posted: validation found {len(errors)} error(s), {len(held.everyone)} of them "
+                "concerning every customer (or a customer that cannot be told). Fix the errors first; nothing was posted.",
+                "Each error above names its cell (or run `billing validate BOOK`); post again once they are fixed.",
+            )
+        )
+        result.data["posted"] = False
+        result.counts.update(errors=len(result.errors), warnings=len(result.warnings), posted=0)
+        result.details = f"not posted: {len(errors)} validation error(s)"
+        return None
+    result.data["held_back"] = [
+        {"customer_id": f["customer_id"], "invoice_no": f["invoice_no"], "reason": held.reason(f["customer_id"])}
+        for f in result.data["fees"]
+        if f["to_post"] != "0.00" and held.holds(f["customer_id"])
+    ]
+    if held.customers:
+        result.findings.append(
+            Finding(
+                WARNING,
+                "fees-held-back",
+                "",
+                "",
+                f"Late fees of {len(held.customers)} customer(s) were held back: rows of theirs have the errors above. "
+                "Every other customer's fees were posted.",
+                "Fix the errors and post again: the held-back fees are posted then, and nothing twice.",
+            )
+        )
+        result.findings = sort_findings(result.findings, book.sheet_titles)
+    result.counts.update(errors=len(result.errors), warnings=len(result.warnings))
+    return held
+
+
+def money_decimal(cents: int):
+    from billing_addin.money import cents_to_decimal
+
+    return cents_to_decimal(cents)
+
+
+def dunning(book: Book, as_of: dt.date) -> Result:
+    """Who would get which letter and why, and who is skipped and why (a preview; nothing is written)."""
+    from billing_addin.dunning import levels_from_book, plan_dunning
+    from billing_addin.ledger import build_ledger
+    from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
+
+    ledger = build_ledger(book, as_of)
+    levels, findings = levels_from_book(book)
+    decisions, skips = plan_dunning(
+        book, as_of, ledger=ledger, levels=levels, log=read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
+    )
+    result = Result("dunning", as_of, sort_findings(findings, book.sheet_titles))
+    result.data = {"as_of": as_of.isoformat(), **dunning_json(decisions, skips)}
+    result.counts = {"letters": len(decisions), "skipped": len(skips)}
+    return result
+
+
+def statement(book: Book, customer_id: str, start: dt.date, end: dt.date) -> Result:
+    """A statement of account for one customer and period (one per currency). KeyError if unknown."""
+    from billing_addin.statements import statements
+
+    result = Result("statement", end)
+    stmts = statements(book, customer_id, start, end)
+    result.data = {
+        "customer_id": stmts[0].customer_id,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "statements": [statement_json(s) for s in stmts],
+    }
+    return result
+
+
+def statement_json(s) -> dict:
+    return {
+        "currency": s.currency,
+        "opening_balance": money_text(s.opening),
+        "closing_balance": money_text(s.closing),
+        "lines": [
+            {
+                "date": ln.date.isoformat(),
+                "kind": ln.kind,
+                "reference": ln.reference,
+                "invoice_no": ln.invoice_no,
+                "charge": money_text(ln.charge),
+                "credit": money_text(ln.credit),
+                "balance": money_text(ln.balance),
+            }
+            for ln in s.lines
+        ],
+        "aging": dict(zip(s.bucket_labels, (money_text(b) for b in s.buckets))),
+        "unapplied_credit": money_text(s.unapplied_credit),
+        "open_items": [
+            {
+                "invoice_no": getattr(i, "invoice_no", getattr(i, "key", "")),
+                "due_date": (getattr(i, "due_date", None) or i.date).isoformat(),
+                "outstanding": money_text(i.outstanding),
+                "days_past_due": getattr(i, "days_past_due", 0),
+            }
+            for i in s.open_items
+        ],
+    }

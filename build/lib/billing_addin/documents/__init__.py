@@ -1,0 +1,1 @@
+"""Letters: contexts built from the ledger, rendered into Word (docxtpl, sandboxed), turned into PDF, logged."""

@@ -1,0 +1,107 @@
+"""What a letter template may use: the variables every letter gets, and those of each kind.
+
+The one list that `billing templates check` compares templates against and that the README documents.
+Every value is already formatted for the book's locale (money with its currency, dates as words), so a
+template only places text. Lists are lists of dicts with the keys shown.
+"""
+
+from __future__ import annotations
+
+KINDS = ("invoice", "statement", "dunning", "plan", "appeal")
+
+COMMON: dict[str, str] = {
+    "company.name": "Company Name from Settings.",
+    "company.address_lines": "Company Address from Settings, one list item per line.",
+    "company.phone": "Company Phone from Settings (may be blank).",
+    "company.email": "Company Email from Settings (may be blank).",
+    "company.payment_instructions": "Payment Instructions from Settings (may be blank).",
+    "company.logo": "The logo image (Logo Path in Settings), or blank.",
+    "letter.kind": "invoice, statement, dunning, plan or appeal.",
+    "letter.level": "The dunning level (1, 2, 3 ...), blank for other kinds.",
+    "letter.date": "The as-of date, formatted for the locale.",
+    "letter.reference": "Our reference, e.g. D2-C001-20261127.",
+    "letter.subject": "The subject line.",
+    "letter.currency": "The currency code of the amounts.",
+    "customer.id": "Customer ID.",
+    "customer.name": "Customer name.",
+    "customer.contact": "Contact person (may be blank).",
+    "customer.address_lines": "Name-free address block lines (street, city line, country).",
+    "customer.email": "Customer e-mail (may be blank).",
+    "invoices": "The invoices concerned: number, date, due_date, description, po_number, amount, paid, "
+    "outstanding, fees, days_overdue.",
+    "totals.principal": "Principal still owed on the invoices concerned.",
+    "totals.fees": "Late fees and interest on them (charged and accrued), apart from principal.",
+    "totals.total": "Principal plus fees.",
+    "totals.has_fees": "True when there are any fees.",
+}
+
+INVOICE_ROW_KEYS = (
+    "number",
+    "date",
+    "due_date",
+    "description",
+    "po_number",
+    "amount",
+    "paid",
+    "outstanding",
+    "fees",
+    "days_overdue",
+)
+
+BY_KIND: dict[str, dict[str, str]] = {
+    "invoice": {
+        "invoice": "The one invoice: the same keys as a row of invoices, plus terms_days.",
+    },
+    "statement": {
+        "statement.start": "First day of the period.",
+        "statement.end": "Last day of the period.",
+        "statement.opening": "Balance before the period.",
+        "statement.closing": "Balance at its end.",
+        "statement.lines": "Each line: date, kind, reference, invoice, charge, credit, balance.",
+        "statement.aging": "Aging of what is open at the end: label, amount.",
+        "statement.unapplied_credit": "Credit not yet applied to an invoice.",
+    },
+    "dunning": {
+        "dunning.max_days_overdue": "Days the most overdue invoice is late.",
+        "dunning.previous_date": "When the previous reminder went out (blank if none).",
+        "dunning.pay_by": "The date to pay by (as-of date + 14 days, or + 7 at the final level).",
+    },
+    # Filled by later work (payment plans, medical claims); the templates exist so a clerk can style them now.
+    "plan": {
+        "plan.id": "Plan reference.",
+        "plan.installments": "Each installment: number, due_date, amount, status.",
+        "plan.total": "The plan's total.",
+        "plan.missed": "The missed installment (missed_installment.docx): number, due_date, amount.",
+    },
+    "appeal": {
+        "claim.number": "Claim number.",
+        "claim.payer": "Payer name.",
+        "claim.member_id": "Member / Medicare number.",
+        "claim.patient": "Patient name (minimum necessary).",
+        "claim.service_dates": "Dates of service.",
+        "claim.services": "Each service: code, description, date, amount.",
+        "claim.denial_codes": "CARC/RARC codes and their text.",
+        "claim.deadline": "The appeal deadline.",
+    },
+}
+
+# Which letter kind each shipped template serves.
+TEMPLATE_KINDS: dict[str, str] = {
+    "invoice.docx": "invoice",
+    "statement.docx": "statement",
+    "reminder.docx": "dunning",
+    "past_due.docx": "dunning",
+    "final_notice.docx": "dunning",
+    "payment_plan.docx": "plan",
+    "missed_installment.docx": "plan",
+    "claim_appeal.docx": "appeal",
+}
+
+
+def known_names(kind: str | None) -> set[str]:
+    """Top-level names a template of `kind` may use (None: any kind's)."""
+    names = set(COMMON)
+    for k, extra in BY_KIND.items():
+        if kind is None or k == kind:
+            names |= set(extra)
+    return {n.split(".")[0] for n in names}

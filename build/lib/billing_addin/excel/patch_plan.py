@@ -1,0 +1,92 @@
+"""A command's Patch as the blocks of cells Excel should receive: what the xlwings shell writes, whole ranges
+at a time. Pure data, so it is tested here; only the few xlwings calls that write each block are not.
+
+Excel parses text assigned through COM as if typed (a text "=1+1" becomes a formula, "1/2" a date, "-5" a
+number), so every text is written with Excel's text prefix (an apostrophe, which the cell does not show).
+Links become HYPERLINK formulas, so a whole sheet is still one block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billing_addin.book import SheetData
+from billing_addin.patch import AppendRows, CellValue, Link, OwnedSheet
+
+
+@dataclass(frozen=True)
+class SheetBlock:
+    """An owned sheet: every cell from A1 (header row first), and per column its number format and width."""
+
+    name: str
+    values: list[list[object]]
+    number_formats: list[str | None]
+    widths: list[float]
+
+
+@dataclass(frozen=True)
+class AppendBlock:
+    """Rows to add under an input table: `first_row` (Excel row number), then runs of adjacent columns,
+    each (first column letter, rows of values). Columns the rows do not name are left alone (their formulas too)."""
+
+    sheet: str
+    first_row: int
+    last_row: int
+    runs: list[tuple[str, list[list[object]]]]
+
+
+def excel_value(v: CellValue) -> object:
+    """One value as Excel should receive it through xlwings."""
+    if isinstance(v, Link):
+        location = v.location.replace('"', '""')
+        return f'=HYPERLINK("#{location}","{v.text.replace(chr(34), chr(34) * 2)}")'
+    if isinstance(v, str):
+        return "'" + v if v else None
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return dt.datetime.combine(v, dt.time())  # pywin32 passes datetimes to Excel as dates
+    return v
+
+
+def sheet_block(sheet: OwnedSheet) -> SheetBlock:
+    header = [excel_value(c.header) for c in sheet.columns]
+    rows = [[excel_value(v) for v in r] for r in sheet.rows]
+    return SheetBlock(
+        sheet.name,
+        [header, *rows],
+        [c.number_format for c in sheet.columns],
+        [c.width for c in sheet.columns],
+    )
+
+
+def append_block(sd: SheetData, append: AppendRows) -> AppendBlock:
+    """Where and what to write to add `append.rows` under the data of `sd` (the sheet as last read)."""
+    letter_of = {sd.headers[f]: sd.letters[f] for f in sd.headers}
+    index = {letter: _column_index(letter) for letter in letter_of.values()}
+    columns = sorted({letter_of[h] for row in append.rows for h in row}, key=index.get)
+    first_row = max(sd.rows, default=sd.header_row) + 1
+    runs: list[tuple[str, list[list[object]]]] = []
+    run: list[str] = []
+    for letter in columns:
+        if run and index[letter] != index[run[-1]] + 1:
+            runs.append(_run(run, letter_of, append))
+            run = []
+        run.append(letter)
+    if run:
+        runs.append(_run(run, letter_of, append))
+    return AppendBlock(sd.title, first_row, first_row + len(append.rows) - 1, runs)
+
+
+def _run(letters: list[str], letter_of: dict[str, str], append: AppendRows) -> tuple[str, list[list[object]]]:
+    header_of = {letter: header for header, letter in letter_of.items()}
+    return letters[0], [[excel_value(row.get(header_of[letter])) for letter in letters] for row in append.rows]
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n

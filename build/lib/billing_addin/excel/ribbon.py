@@ -1,0 +1,336 @@
+"""The Billing ribbon's buttons and what each does: one handler per button `tag`, one dispatcher for all.
+
+Every button in `addin_src/customUI14.xml` calls the same VBA callback, which runs
+`billing_addin.excel.xlwings_shell.ribbon_clicked("<tag>")` through xlwings' RunPython; that builds an
+`XlwingsHost` for the calling workbook and calls `dispatch(tag, host)` here. A handler collects its inputs
+from the host, runs the same command as the command line, applies the command's patch through the host and
+tells the user what happened in one message. Whatever goes wrong, the user sees a sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from billing_addin import commands
+from billing_addin.book import Book
+from billing_addin.documents.batch import make_letters, output_folder, templates_folder
+from billing_addin.documents.templates import check_templates as check_templates_in
+from billing_addin.excel.host import Host
+from billing_addin.findings import Finding
+from billing_addin.money import format_cents
+from billing_addin.reader import UnreadableWorkbook
+
+ERROR_LOG = Path(tempfile.gettempdir()) / "billing_addin-errors.log"
+LIST_LINES = 12  # lines of detail in one message box before "... and N more"
+
+
+@dataclass(frozen=True)
+class Button:
+    tag: str
+    label: str
+    handler: Callable[[Host], None]
+
+
+def _as_of(book: Book) -> dt.date:
+    return commands.resolve_as_of(book, None)
+
+
+def _user(book: Book) -> str | None:
+    import getpass
+
+    return getpass.getuser() if book.settings.get("Record User Name") == "Yes" else None
+
+
+def _listed(lines: list[str]) -> str:
+    shown = lines[:LIST_LINES]
+    if len(lines) > LIST_LINES:
+        shown.append(f"... and {len(lines) - LIST_LINES} more")
+    return "\n".join(shown)
+
+
+def _findings_text(findings: list[Finding]) -> str:
+    return _listed([f"{f.sheet}!{f.cell}: {f.message}" if f.cell else f"{f.sheet}: {f.message}" for f in findings])
+
+
+# --- the handlers --------------------------------------------------------------------------------------------
+
+
+def validate(host: Host) -> None:
+    book = host.read_book()
+    host.status("Billing: checking the workbook...")
+    result = commands.validate(book, _as_of(book), user=_user(book))
+    written = host.apply(result.patch)
+    if not result.findings:
+        host.message(f"No problems found (as of {result.as_of}).\n{written}.")
+        return
+    host.message(
+        f"{len(result.errors)} error(s) and {len(result.warnings)} warning(s) as of {result.as_of}. "
+        f"The Findings sheet lists them; each Cell links to the wrong cell.\n\n{_findings_text(result.findings)}"
+        f"\n\n{written}."
+    )
+
+
+def refresh(host: Host) -> None:
+    book = host.read_book()
+    host.status("Billing: computing balances, aging, fees and dunning...")
+    result = commands.refresh(book, _as_of(book), user=_user(book))
+    written = host.apply(result.patch)
+    data = result.data
+    lines = [
+        f"{cur}: receivables {p['receivables']}, overdue {p['overdue']}, DSO {p['dso_days'] or '-'} days"
+        for cur, p in data["portfolio"].items()
+    ]
+    lines.append(f"{len(data['dunning']['letters'])} dunning letter(s) due.")
+    if result.findings:
+        lines.append(f"\n{len(result.findings)} problem(s):\n{_findings_text(result.findings)}")
+    host.message(f"Balances as of {result.as_of}\n" + "\n".join(lines) + f"\n\n{written}.")
+
+
+def _fee_lines(result: commands.Result) -> tuple[list[str], int]:
+    due = [f for f in result.data["fees"] if f["to_post"] != "0.00"]
+    total = sum(int(f["to_post"].replace(".", "").replace("-", "")) for f in due)
+    return [
+        f"{f['invoice_no']} ({f['customer_id']}): {f['to_post']} {f['currency']}, {f['policy']}" for f in due
+    ], total
+
+
+def fees_preview(host: Host) -> None:
+    book = host.read_book()
+    result = commands.fees(book, _as_of(book))
+    lines, total = _fee_lines(result)
+    if not lines:
+        host.message(f"No late fees to post as of {result.as_of}.")
+        return
+    host.message(
+        f"{len(lines)} invoice(s) have late fees not yet posted as of {result.as_of}, {format_cents(total)} in all. "
+        f"Late Fees > Post adds them to the Adjustments sheet.\n\n{_listed(lines)}"
+    )
+
+
+def fees_post(host: Host) -> None:
+    book = host.read_book()
+    as_of = _as_of(book)
+    preview = commands.fees(book, as_of)
+    lines, total = _fee_lines(preview)
+    if not lines:
+        host.message(f"No late fees to post as of {as_of}: nothing was changed.")
+        return
+    if not host.confirm(
+        f"Post {len(lines)} late fee(s), {format_cents(total)} in all, as of {as_of} to the Adjustments sheet?"
+    ):
+        host.message("Nothing was posted.")
+        return
+    result = commands.fees(book, as_of, post=True, user=_user(book))
+    if not result.patch.appends:
+        host.message(f"Late fees cannot be posted:\n{_findings_text(result.errors)}")
+        return
+    written = host.apply(result.patch)
+    host.message(f"Posted {result.counts.get('posted', 0)} late fee(s), {format_cents(total)} in all.\n{written}.")
+
+
+def dunning_preview(host: Host) -> None:
+    book = host.read_book()
+    result = commands.dunning(book, _as_of(book))
+    letters, skipped = result.data["letters"], result.data["skipped"]
+    lines = [
+        f"{d['customer_id']}: level {d['level']} ({d['letter_template']}), {d['overdue']} overdue" for d in letters
+    ]
+    text = f"{len(letters)} letter(s) due as of {result.as_of}; {len(skipped)} customer(s) skipped."
+    if lines:
+        text += f"\n\n{_listed(lines)}"
+    if skipped:
+        text += "\n\nSkipped:\n" + _listed([f"{s['customer_id']}: {s['reason']}" for s in skipped])
+    if result.findings:
+        text += f"\n\nProblems:\n{_findings_text(result.findings)}"
+    host.message(text)
+
+
+def _selected_rows(host: Host, book: Book, sheet: str) -> list[int] | None:
+    """Data rows of `sheet` the user selected, or None (and a message) when the selection is elsewhere."""
+    title, rows = host.selection()
+    sd = book.sheet(sheet)
+    if sd is None or title is None or title.casefold() != sd.title.casefold():
+        host.message(f"Select one or more rows on the {sd.title if sd else sheet} sheet first.")
+        return None
+    wanted = sorted(set(rows) & set(sd.rows))
+    if not wanted:
+        host.message(f"The selection holds no {sd.title} data rows: select the rows of the data, then click again.")
+    return wanted or None
+
+
+def _selected_customers(host: Host, book: Book) -> list[str] | None:
+    """Customer IDs of the selected rows: rows of Customers, or of Invoices, Payments or Adjustments."""
+    title, rows = host.selection()
+    for name in ("Customers", "Invoices", "Payments", "Adjustments"):
+        sd = book.sheet(name)
+        if sd is None or title is None or title.casefold() != sd.title.casefold() or not sd.has("Customer ID"):
+            continue
+        wanted = set(rows)
+        ids = [c for r, c in zip(sd.rows, sd.columns["Customer ID"]) if r in wanted and c is not None]
+        if ids:
+            return list(dict.fromkeys(ids))
+    host.message("Select the customer's row on the Customers sheet (or one of its invoices or payments) first.")
+    return None
+
+
+class NotSaved(Exception):
+    """The workbook has never been saved: letters and their folder go beside it."""
+
+
+def _saved_path(host: Host) -> Path:
+    if not host.book_path.is_absolute():
+        raise NotSaved
+    return host.book_path
+
+
+def _make_letters(host: Host, book: Book, kind: str, **selection) -> None:
+    book_path = _saved_path(host)
+
+    def progress(*args) -> None:  # (done, total) from the batch
+        done, total = (args + (None, None))[:2]
+        host.status(f"Billing: making letters, {done} of {total}..." if total else "Billing: making letters...")
+
+    host.status("Billing: making letters...")
+    result = make_letters(book, book_path, _as_of(book), kind=kind, progress=progress, **selection)
+    written = host.apply(result.patch) if not result.patch.is_empty else "Nothing written to the workbook"
+    text = f"Made {result.counts.get('letters', 0)} {kind} letter(s)"
+    if result.data.get("folder") and result.counts.get("letters"):
+        text += f" in {result.data['folder']}"
+    text += "."
+    if result.findings:
+        text += f"\n\n{_findings_text(result.findings)}"
+    host.message(f"{text}\n{written}.")
+
+
+def letters_selected(host: Host) -> None:
+    book = host.read_book()
+    title, _ = host.selection()
+    customers_sheet = book.sheet("Customers")
+    if customers_sheet is not None and title and title.casefold() == customers_sheet.title.casefold():
+        rows = _selected_rows(host, book, "Customers")
+        if rows:
+            _make_letters(host, book, "dunning", rows=rows)
+        return
+    customers = _selected_customers(host, book)
+    if customers:
+        _make_letters(host, book, "dunning", customers=customers)
+
+
+def letters_all_due(host: Host) -> None:
+    book = host.read_book()
+    _make_letters(host, book, "dunning")
+
+
+def invoices_selected(host: Host) -> None:
+    book = host.read_book()
+    rows = _selected_rows(host, book, "Invoices")
+    if rows:
+        _make_letters(host, book, "invoice", rows=rows)
+
+
+def statement_selected(host: Host) -> None:
+    book = host.read_book()
+    customers = _selected_customers(host, book)
+    if not customers:
+        return
+    if len(customers) > 1:
+        host.message(f"Select one customer: the selection holds {len(customers)} ({', '.join(customers[:5])}...).")
+        return
+    _make_letters(host, book, "statement", customers=customers)
+
+
+def open_output_folder(host: Host) -> None:
+    folder = output_folder(host.read_book(), _saved_path(host).parent)
+    folder.mkdir(parents=True, exist_ok=True)
+    host.open_folder(folder)
+
+
+def check_templates(host: Host) -> None:
+    folder = templates_folder(host.read_book(), host.book_path.parent)
+    if folder is None:
+        host.message("The Templates Folder in Settings does not exist beside the workbook.")
+        return
+    findings = check_templates_in(folder)
+    if not findings:
+        host.message(f"Every template in {folder} is fine.")
+        return
+    host.message(
+        f"{len(findings)} problem(s) in the templates in {folder}:\n\n"
+        + _listed([f"{f.sheet} {f.cell}: {f.message}".replace("  ", " ") for f in findings])
+    )
+
+
+HELP = """Billing add-in
+
+Validate: check every cell; the Findings sheet links to each wrong cell.
+Refresh: balances, aging, fees and dunning into the Balances, Aging, Dunning and Dashboard sheets.
+Late Fees: preview what is due, or post it to the Adjustments sheet.
+Dunning Preview: who would get which reminder, and who is skipped and why.
+Make Letters: reminders for the selected customers, or for everyone due.
+Invoices for Selected Rows: invoice letters for the rows selected on the Invoices sheet.
+Statement for Selected Customer: a statement of account for the selected customer.
+Open Output Folder: where the letters are.
+Check Templates: find broken tags in the Word templates before making letters.
+
+The as-of date is the Settings sheet's As-of Date, else today. The add-in writes only its own sheets
+(and Late Fee rows on Adjustments); see the README for everything else."""
+
+
+def show_help(host: Host) -> None:
+    host.message(HELP)
+
+
+BUTTONS: tuple[Button, ...] = (
+    Button("validate", "Validate", validate),
+    Button("refresh", "Refresh", refresh),
+    Button("fees_preview", "Preview", fees_preview),
+    Button("fees_post", "Post", fees_post),
+    Button("dunning_preview", "Dunning Preview", dunning_preview),
+    Button("letters_selected", "Selected Rows", letters_selected),
+    Button("letters_all_due", "All Due", letters_all_due),
+    Button("invoices_selected", "Invoices for Selected Rows", invoices_selected),
+    Button("statement_selected", "Statement for Selected Customer", statement_selected),
+    Button("open_output_folder", "Open Output Folder", open_output_folder),
+    Button("check_templates", "Check Templates", check_templates),
+    Button("help", "Help", show_help),
+)
+HANDLERS: dict[str, Callable[[Host], None]] = {b.tag: b.handler for b in BUTTONS}
+
+
+def log_error(tag: str) -> None:
+    """Append the exception being handled to ERROR_LOG."""
+    with ERROR_LOG.open("a", encoding="utf-8") as log:
+        log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {tag}\n{traceback.format_exc()}\n")
+
+
+def dispatch(tag: str, host: Host) -> None:
+    """Run the handler of the button `tag`. Every failure becomes one message; the status bar is given back."""
+    from billing_addin.xlsx_writer import WriteRefused
+
+    handler = HANDLERS.get(tag)
+    try:
+        if handler is None:
+            host.message(f"This button ({tag}) has no action in this version of the add-in. Reinstall the add-in.")
+            return
+        handler(host)
+    except UnreadableWorkbook as e:
+        host.message(str(e))
+    except WriteRefused as e:
+        host.message(f"Nothing was written: {e}")
+    except NotSaved:
+        host.message("Save the workbook first: letters go in a folder beside it.")
+    except KeyboardInterrupt:
+        host.message("Stopped. Letters already made are kept; nothing was half-written.")
+    except Exception:  # the clerk gets a sentence; the details go to a log for whoever supports them
+        log_error(tag)
+        host.message(
+            f"Something went wrong and nothing more was done. The details are in {ERROR_LOG}; "
+            "please send that file to whoever supports the add-in."
+        )
+    finally:
+        host.status(None)

@@ -1,0 +1,696 @@
+"""The billing workbook contract: every sheet the add-in reads or owns, declared once.
+
+The template workbook is built from this, the reader matches headers with it, the type and required
+checks come from it, and the README's workbook reference is generated from it (`billing schema --markdown`).
+Later sheets (fee policies, rate table, dunning levels, payment plans, claims, letters) are added here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    """What a cell must hold. Conversion lives in `values.py`."""
+
+    TEXT = "text"
+    ID = "id"  # an identifier: numbers typed as 1001 and text "1001" mean the same
+    MONEY = "money"
+    DATE = "date"
+    INTEGER = "integer"
+    NUMBER = "number"  # e.g. a percent rate
+    EMAIL = "email"
+    CURRENCY = "currency"  # ISO 4217 code
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: canonical header, kind, required flag, aliases people use, dropdown choices."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    width: float = 14
+
+    @property
+    def number_format(self) -> str | None:
+        return {Kind.MONEY: "#,##0.00", Kind.DATE: "yyyy-mm-dd", Kind.INTEGER: "0"}.get(self.kind)
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One input sheet: its name, the Excel Table name the template gives it, its columns, its key."""
+
+    name: str
+    table: str
+    description: str
+    fields: tuple[Field, ...]
+    key: str | None = None
+    aliases: tuple[str, ...] = ()
+    when_missing: str | None = "error"  # finding severity when the sheet is absent; None: defaults apply
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def required(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.required)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One row of the Settings sheet (a Setting / Value table)."""
+
+    name: str
+    kind: Kind
+    description: str
+    default: object = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+def normalize_header(text: object) -> str:
+    """Header text reduced for matching: case, spaces and punctuation ignored; '#' reads as 'no'.
+
+    >>> normalize_header(" Invoice # ")
+    'invoiceno'
+    """
+    s = str(text or "").strip().lower().replace("#", "no").replace("№", "no")
+    return re.sub(r"[^a-z0-9]", "", s)
+
+
+CUSTOMER_ID = Field(
+    "Customer ID",
+    Kind.ID,
+    "The customer's unique code, used to link invoices, payments and adjustments.",
+    required=True,
+    aliases=(
+        "Cust ID",
+        "Customer #",
+        "Customer No",
+        "Customer Number",
+        "Client ID",
+        "Account",
+        "Account No",
+        "Account Number",
+        "Cust No",
+        "CustID",
+        "Customer Code",
+        "Client No",
+    ),
+)
+CURRENCY = Field(
+    "Currency",
+    Kind.CURRENCY,
+    "ISO 4217 code such as USD, EUR, GBP; blank means the default currency in Settings.",
+    aliases=("Curr", "Ccy", "Currency Code"),
+    width=10,
+)
+INVOICE_NO_ALIASES = (
+    "Invoice #",
+    "Inv No",
+    "Invoice Number",
+    "Inv #",
+    "Invoice",
+    "Inv Number",
+    "Invoice ID",
+    "Bill No",
+    "Bill Number",
+    "Document No",
+)
+
+DUNNING_CHOICES = ("Auto", "Manual", "Excluded")
+ADJUSTMENT_TYPES = ("Credit Note", "Write-off", "Refund", "Returned Payment", "Late Fee", "Other")
+INVOICE_STATUS_CHOICES = ("Void",)
+PAYMENT_METHODS = ("Bank Transfer", "Check", "Card", "Cash", "ACH", "Direct Debit", "Other")
+
+CUSTOMERS = SheetSpec(
+    name="Customers",
+    table="tblCustomers",
+    description="One row per customer: who they are, where letters go, their terms and dunning setting.",
+    key="Customer ID",
+    aliases=("Customer", "Clients"),
+    fields=(
+        CUSTOMER_ID,
+        Field(
+            "Name",
+            Kind.TEXT,
+            "Customer or company name as it appears on letters.",
+            required=True,
+            aliases=("Customer Name", "Company", "Company Name", "Client", "Client Name", "Account Name"),
+            width=28,
+        ),
+        Field(
+            "Contact",
+            Kind.TEXT,
+            "The person letters are addressed to.",
+            aliases=("Contact Name", "Attention", "Attn", "Contact Person"),
+            width=20,
+        ),
+        Field(
+            "Email",
+            Kind.EMAIL,
+            "Where e-mailed letters go.",
+            aliases=("E-mail", "Email Address", "E-mail Address", "Mail"),
+            width=26,
+        ),
+        Field("Phone", Kind.TEXT, "Phone number.", aliases=("Telephone", "Tel", "Phone Number"), width=16),
+        Field(
+            "Address Line 1",
+            Kind.TEXT,
+            "Street address.",
+            aliases=("Address", "Address 1", "Street", "Street Address"),
+            width=26,
+        ),
+        Field("Address Line 2", Kind.TEXT, "Suite, floor, building.", aliases=("Address 2",), width=18),
+        Field("City", Kind.TEXT, "City or town.", aliases=("Town",)),
+        Field("Region", Kind.TEXT, "State, county or province.", aliases=("State", "Province", "County")),
+        Field(
+            "Postal Code",
+            Kind.TEXT,
+            "ZIP or postal code (kept as text so leading zeros stay).",
+            aliases=("ZIP", "Zip Code", "Postcode", "Post Code"),
+        ),
+        Field("Country", Kind.TEXT, "Country name or code."),
+        CURRENCY,
+        Field(
+            "Payment Terms",
+            Kind.INTEGER,
+            "Days from invoice date to due date; blank = default terms.",
+            aliases=("Terms", "Payment Terms (days)", "Terms (days)", "Net Days", "Days"),
+            width=12,
+        ),
+        Field(
+            "Late Fee Policy",
+            Kind.TEXT,
+            "A policy name from FeePolicies, or Exempt; blank = the default.",
+            aliases=("Fee Policy", "Late Fee"),
+            width=16,
+        ),
+        Field(
+            "Dunning",
+            Kind.CHOICE,
+            "Auto: reminders go out by level. Manual or Excluded: none.",
+            choices=DUNNING_CHOICES,
+            aliases=("Dunning Mode", "Reminders"),
+            width=11,
+        ),
+        Field("Notes", Kind.TEXT, "Anything else; never printed on letters.", aliases=("Note", "Comments"), width=30),
+    ),
+)
+
+INVOICES = SheetSpec(
+    name="Invoices",
+    table="tblInvoices",
+    description="One row per invoice issued.",
+    key="Invoice No",
+    aliases=("Invoice", "Bills"),
+    fields=(
+        Field("Invoice No", Kind.ID, "The invoice's unique number.", required=True, aliases=INVOICE_NO_ALIASES),
+        CUSTOMER_ID,
+        Field(
+            "Invoice Date",
+            Kind.DATE,
+            "Date the invoice was issued.",
+            required=True,
+            aliases=("Date", "Inv Date", "Issue Date", "Invoice Dt", "Date Issued", "Billing Date"),
+            width=12,
+        ),
+        Field(
+            "Due Date",
+            Kind.DATE,
+            "Date payment is due; blank = invoice date + the customer's terms.",
+            aliases=("Due", "Due Dt", "Payment Due", "Date Due"),
+            width=12,
+        ),
+        Field(
+            "Amount",
+            Kind.MONEY,
+            "Invoice total, more than zero.",
+            required=True,
+            aliases=(
+                "Total",
+                "Amount Due",
+                "Invoice Amount",
+                "Invoice Total",
+                "Amt",
+                "Gross",
+                "Gross Amount",
+                "Total Amount",
+                "Value",
+            ),
+        ),
+        CURRENCY,
+        Field("Description", Kind.TEXT, "What was sold.", aliases=("Desc", "Details", "Item"), width=28),
+        Field(
+            "PO Number",
+            Kind.TEXT,
+            "The customer's purchase order number.",
+            aliases=("PO", "PO #", "PO No", "Purchase Order", "Customer PO"),
+        ),
+        Field(
+            "Status",
+            Kind.CHOICE,
+            "Blank for a live invoice, or Void for a cancelled one.",
+            choices=INVOICE_STATUS_CHOICES,
+            width=10,
+        ),
+        Field(
+            "Hold Until",
+            Kind.DATE,
+            "No reminders or fees until this date.",
+            aliases=("Hold", "On Hold Until", "Hold Date"),
+            width=12,
+        ),
+        Field(
+            "Dispute",
+            Kind.TEXT,
+            "Why the customer disputes it; blank when there is no dispute.",
+            aliases=("Dispute Reason", "Disputed", "In Dispute"),
+            width=22,
+        ),
+    ),
+)
+
+PAYMENTS = SheetSpec(
+    name="Payments",
+    table="tblPayments",
+    description="One row per payment received.",
+    key="Payment ID",
+    aliases=("Payment", "Receipts", "Remittances"),
+    fields=(
+        Field(
+            "Payment ID",
+            Kind.ID,
+            "Your own reference for the payment (optional but unique when given).",
+            aliases=("Payment #", "Payment No", "Receipt No", "Receipt #", "Pmt ID", "Payment Number"),
+        ),
+        CUSTOMER_ID,
+        Field(
+            "Payment Date",
+            Kind.DATE,
+            "Date the money arrived.",
+            required=True,
+            aliases=("Date", "Paid On", "Date Paid", "Received", "Date Received", "Pmt Date", "Receipt Date"),
+            width=12,
+        ),
+        Field(
+            "Amount",
+            Kind.MONEY,
+            "Amount received, more than zero.",
+            required=True,
+            aliases=("Amount Paid", "Payment Amount", "Paid", "Amt", "Total", "Amount Received", "Receipt Amount"),
+        ),
+        CURRENCY,
+        Field(
+            "Method",
+            Kind.CHOICE,
+            "How it was paid.",
+            choices=PAYMENT_METHODS,
+            aliases=("Payment Method", "Type", "Pay Method"),
+            width=14,
+        ),
+        Field(
+            "Reference",
+            Kind.TEXT,
+            "Check number, bank reference.",
+            aliases=("Ref", "Check No", "Check #", "Cheque No", "Bank Reference", "Transaction ID"),
+        ),
+        Field(
+            "Applied To",
+            Kind.ID,
+            "An Invoice No this payment pays; blank = oldest open invoices first.",
+            aliases=("Invoice No", "Invoice #", "Apply To", "For Invoice", "Invoice", "Inv No"),
+            width=14,
+        ),
+        Field("Notes", Kind.TEXT, "Anything else.", aliases=("Note", "Comments", "Memo"), width=24),
+    ),
+)
+
+ADJUSTMENTS = SheetSpec(
+    name="Adjustments",
+    table="tblAdjustments",
+    description="Credit notes, write-offs, refunds, returned payments, late fees and other corrections.",
+    key="Adjustment ID",
+    aliases=("Adjustment", "Credits"),
+    when_missing="warning",
+    fields=(
+        Field(
+            "Adjustment ID",
+            Kind.ID,
+            "Your own reference (optional but unique when given).",
+            aliases=("Adj ID", "Adjustment #", "Adjustment No", "Credit Note No"),
+        ),
+        CUSTOMER_ID,
+        Field(
+            "Invoice No",
+            Kind.ID,
+            "The invoice it concerns; blank = the customer's account.",
+            aliases=INVOICE_NO_ALIASES,
+            width=14,
+        ),
+        Field(
+            "Date",
+            Kind.DATE,
+            "Date of the adjustment.",
+            required=True,
+            aliases=("Adjustment Date", "Adj Date", "Posted"),
+            width=12,
+        ),
+        Field(
+            "Type",
+            Kind.CHOICE,
+            "What kind of adjustment it is.",
+            required=True,
+            choices=ADJUSTMENT_TYPES,
+            aliases=("Adjustment Type", "Kind"),
+            width=16,
+        ),
+        Field(
+            "Amount",
+            Kind.MONEY,
+            "Amount of the adjustment, more than zero.",
+            required=True,
+            aliases=("Amt", "Value", "Adjustment Amount"),
+        ),
+        Field("Reason", Kind.TEXT, "Why it was made.", aliases=("Notes", "Note", "Description", "Memo"), width=30),
+    ),
+)
+
+FEE_TYPES = ("Flat", "Percent", "Recurring Percent", "Daily Interest", "Statutory EU", "Statutory UK")
+FEE_FREQUENCIES = ("Daily", "Weekly", "Monthly", "Quarterly", "Yearly")
+
+FEE_POLICIES = SheetSpec(
+    name="FeePolicies",
+    table="tblFeePolicies",
+    description="Late fee and interest policies; customers name one in Late Fee Policy (blank = the default).",
+    key="Policy",
+    aliases=("Fee Policies", "Late Fees", "Late Fee Policies"),
+    when_missing=None,
+    fields=(
+        Field(
+            "Policy",
+            Kind.ID,
+            "The policy's name, as customers and dunning levels refer to it.",
+            required=True,
+            aliases=("Policy Name", "Name"),
+            width=16,
+        ),
+        Field(
+            "Type",
+            Kind.CHOICE,
+            "How the fee is worked out.",
+            required=True,
+            choices=FEE_TYPES,
+            aliases=("Fee Type", "Kind"),
+            width=18,
+        ),
+        Field(
+            "Rate",
+            Kind.NUMBER,
+            "Percent: of the overdue balance (once or per period), or the annual rate "
+            "for Daily Interest; for Statutory, the points above the reference rate (at least 8).",
+            aliases=("Rate %", "Percent", "Interest Rate"),
+            width=8,
+        ),
+        Field(
+            "Amount",
+            Kind.MONEY,
+            "A flat fee, or the fixed sum added to a percent fee.",
+            aliases=("Flat Fee", "Fee", "Fixed Amount"),
+        ),
+        Field("Grace Days", Kind.INTEGER, "Days after the due date before any fee.", aliases=("Grace",), width=10),
+        Field(
+            "Minimum Balance", Kind.MONEY, "No fee while the overdue balance is below this.", aliases=("Min Balance",)
+        ),
+        Field("Minimum Fee", Kind.MONEY, "The smallest fee charged at a time.", aliases=("Min Fee",)),
+        Field("Maximum Fee", Kind.MONEY, "The most charged on one invoice in all.", aliases=("Max Fee", "Cap")),
+        Field(
+            "Frequency",
+            Kind.CHOICE,
+            "How often a Recurring Percent fee is charged.",
+            choices=FEE_FREQUENCIES,
+            aliases=("Period", "Every"),
+            width=11,
+        ),
+        Field(
+            "Max Charges",
+            Kind.INTEGER,
+            "The most times a recurring fee is charged on one invoice.",
+            aliases=("Max Periods", "Maximum Charges"),
+            width=11,
+        ),
+        Field(
+            "Compound",
+            Kind.CHOICE,
+            "Yes: recurring fees are charged on earlier fees too.",
+            choices=("Yes", "No"),
+            width=10,
+        ),
+    ),
+)
+
+RATE_TABLE = SheetSpec(
+    name="RateTable",
+    table="tblRateTable",
+    description="Reference rates for statutory interest: ECB main refinancing rate (EU), Bank of England base "
+    "rate (UK).",
+    aliases=("Rate Table", "Reference Rates", "Rates"),
+    when_missing=None,
+    fields=(
+        Field(
+            "Regime",
+            Kind.CHOICE,
+            "EU (Directive 2011/7/EU) or UK (Late Payment Act 1998).",
+            required=True,
+            choices=("EU", "UK"),
+            width=8,
+        ),
+        Field(
+            "Effective From",
+            Kind.DATE,
+            "The date the rate took effect.",
+            required=True,
+            aliases=("From", "Effective", "Date"),
+            width=13,
+        ),
+        Field(
+            "Rate",
+            Kind.NUMBER,
+            "The reference rate in percent, e.g. 3.15.",
+            required=True,
+            aliases=("Rate %", "Reference Rate"),
+            width=8,
+        ),
+        Field("Source", Kind.TEXT, "Where the rate was published.", width=50),
+    ),
+)
+
+DUNNING_LEVELS = SheetSpec(
+    name="DunningLevels",
+    table="tblDunningLevels",
+    description="Reminder levels: which letter goes out how long after the due date.",
+    key="Level",
+    aliases=("Dunning Levels", "Reminder Levels"),
+    when_missing=None,
+    fields=(
+        Field("Level", Kind.INTEGER, "1 for the first reminder, then 2, 3 ...", required=True, width=7),
+        Field(
+            "Days Past Due",
+            Kind.INTEGER,
+            "The most overdue invoice must be at least this late.",
+            required=True,
+            aliases=("Days Overdue", "Days Late"),
+            width=12,
+        ),
+        Field(
+            "Letter Template",
+            Kind.TEXT,
+            "The letter template in letter_templates/ (e.g. reminder.docx).",
+            required=True,
+            aliases=("Template", "Letter"),
+            width=20,
+        ),
+        Field(
+            "Fee Policy",
+            Kind.TEXT,
+            "A FeePolicies policy charged at this level (blank: none).",
+            aliases=("Policy",),
+            width=14,
+        ),
+        Field(
+            "Min Balance",
+            Kind.MONEY,
+            "No letter while the overdue balance is below this.",
+            aliases=("Minimum Balance",),
+        ),
+        Field(
+            "Days Since Previous",
+            Kind.INTEGER,
+            "Days to wait after the previous level's letter.",
+            aliases=("Wait Days", "Days Since Last"),
+            width=12,
+        ),
+    ),
+)
+
+INPUT_SHEETS: tuple[SheetSpec, ...] = (
+    CUSTOMERS,
+    INVOICES,
+    PAYMENTS,
+    ADJUSTMENTS,
+    FEE_POLICIES,
+    RATE_TABLE,
+    DUNNING_LEVELS,
+)
+
+SETTINGS_SHEET = "Settings"
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "Company Name",
+        Kind.TEXT,
+        "Your company's name, printed on every letter.",
+        required=True,
+        aliases=("Company", "Business Name"),
+    ),
+    SettingSpec(
+        "Company Address",
+        Kind.TEXT,
+        "Postal address on the letterhead (use commas between lines).",
+        aliases=("Address",),
+    ),
+    SettingSpec("Company Phone", Kind.TEXT, "Phone on the letterhead.", aliases=("Phone",)),
+    SettingSpec("Company Email", Kind.EMAIL, "E-mail on the letterhead and as sender.", aliases=("Email",)),
+    SettingSpec(
+        "Payment Instructions",
+        Kind.TEXT,
+        "How to pay: bank account, payee, reference to quote.",
+        aliases=("Remit To", "Bank Details"),
+    ),
+    SettingSpec(
+        "Default Currency",
+        Kind.CURRENCY,
+        "Currency for rows that leave Currency blank.",
+        default="USD",
+        required=True,
+        aliases=("Currency",),
+    ),
+    SettingSpec(
+        "Default Terms",
+        Kind.INTEGER,
+        "Days to pay when a customer has no Payment Terms.",
+        default=30,
+        required=True,
+        aliases=("Payment Terms", "Terms"),
+    ),
+    SettingSpec(
+        "Locale", Kind.TEXT, "Language and country for money and dates on letters, e.g. en_US, de_DE.", default="en_US"
+    ),
+    SettingSpec(
+        "As-of Date",
+        Kind.DATE,
+        "The date balances are computed for; blank = today.",
+        aliases=("As Of", "As Of Date", "Report Date"),
+    ),
+    SettingSpec("Output Folder", Kind.TEXT, "Where letters are written, relative to the workbook.", default="letters"),
+    SettingSpec(
+        "File Name Pattern",
+        Kind.TEXT,
+        "Names of letter files: {kind}, {customer_id}, {date}, {level}, {reference}, {invoice}; "
+        "{customer_name} only if you choose to.",
+        default="{kind}_{customer_id}_{date}",
+    ),
+    SettingSpec(
+        "Templates Folder",
+        Kind.TEXT,
+        "Your own letter templates, relative to the workbook; blank = the templates shipped with the add-in.",
+    ),
+    SettingSpec("Logo Path", Kind.TEXT, "A PNG or JPEG printed on the letterhead, relative to the workbook."),
+    SettingSpec(
+        "PDF Engine",
+        Kind.CHOICE,
+        "How PDFs are made: Auto finds LibreOffice or Word.",
+        default="Auto",
+        choices=("Auto", "LibreOffice", "Word", "None"),
+    ),
+    SettingSpec("Backups To Keep", Kind.INTEGER, "How many timestamped backups of the workbook to keep.", default=5),
+    SettingSpec(
+        "Record User Name",
+        Kind.CHOICE,
+        "Yes: the Audit sheet records who ran each command.",
+        default="No",
+        choices=("Yes", "No"),
+    ),
+    SettingSpec(
+        "Default Fee Policy",
+        Kind.TEXT,
+        "The FeePolicies policy for customers that name none; blank or Exempt: no late fees.",
+    ),
+    SettingSpec(
+        "Auto Apply Credits",
+        Kind.CHOICE,
+        "Yes: unapplied credit settles a customer's open and later invoices by itself; No: it waits.",
+        default="Yes",
+        choices=("Yes", "No"),
+    ),
+    SettingSpec(
+        "Aging Buckets",
+        Kind.TEXT,
+        "Upper bounds in days of the overdue buckets, e.g. 30, 60, 90 gives 1-30, 31-60, 61-90, 91+.",
+        default="30, 60, 90",
+    ),
+    # E-mail (`billing send`). The password is never kept in the book: only the name of the environment
+    # variable that holds it, so a copied or shared workbook does not leak it.
+    SettingSpec(
+        "SMTP Host",
+        Kind.TEXT,
+        "Your outgoing mail server, e.g. smtp.office365.com; blank: no e-mail.",
+        aliases=("SMTP Server", "Mail Server"),
+    ),
+    SettingSpec("SMTP Port", Kind.INTEGER, "The mail server's port: 587 with STARTTLS, 465 for SSL, 25.", default=587),
+    SettingSpec(
+        "SMTP STARTTLS",
+        Kind.CHOICE,
+        "Yes: encrypt the connection with STARTTLS before logging in (leave Yes unless IT says otherwise).",
+        default="Yes",
+        choices=("Yes", "No"),
+    ),
+    SettingSpec("SMTP User", Kind.TEXT, "The user name to log in to the mail server; blank: no login."),
+    SettingSpec(
+        "SMTP Password Variable",
+        Kind.TEXT,
+        "The name of the environment variable that holds the mail password (never the password itself).",
+        default="BILLING_SMTP_PASSWORD",
+    ),
+    SettingSpec(
+        "Email From",
+        Kind.EMAIL,
+        "The sender address of e-mailed letters; blank = Company Email.",
+        aliases=("From Address", "Sender Email"),
+    ),
+)
+
+
+def setting_spec(name: str) -> SettingSpec | None:
+    key = normalize_header(name)
+    for s in SETTINGS:
+        if key == normalize_header(s.name) or key in {normalize_header(a) for a in s.aliases}:
+            return s
+    return None
+
+
+# Sheets the add-in owns and re-writes whole; a user's edits there are replaced.
+OWNED_SHEETS = ("Findings", "Audit", "Letters", "Balances", "Aging", "Dunning", "Dashboard")
+# Owned sheets whose earlier rows matter (logs): the reader keeps their raw rows.
+LOG_SHEETS = ("Audit", "Letters")
+INSTRUCTIONS_SHEET = "Instructions"
