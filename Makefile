@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-liberation2 fonts-crosextra-carlito
 
-.PHONY: demo test system venv lint bench clean readme
+.PHONY: demo test system venv lint bench clean readme templates
 
 $(BIN)/billing: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: venv system
 
 readme: venv
 	$(BIN)/python -m billing_addin.reference
+
+# The blank workbook and the letter templates that ship, rebuilt from the schema and the template builder.
+templates: venv
+	rm -f workbook_templates/billing.xlsx
+	$(BIN)/billing new workbook_templates/billing.xlsx
+	$(BIN)/python letter_templates/build_templates.py
 
 lint: venv
 	$(BIN)/ruff check billing_addin tests bench
