@@ -1,3 +1,0 @@
-from billing_addin.cli import run
-
-run()
