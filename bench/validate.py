@@ -84,12 +84,6 @@ def calamine_read_process(path: Path) -> float:
     return time.perf_counter() - t
 
 
-def baselines(path: Path) -> tuple[float, float]:
-    """(warm in-process read, fresh-process read): the faster of two runs each, after warming the page cache."""
-    calamine_read(path)
-    return min(calamine_read(path) for _ in range(2)), min(calamine_read_process(path) for _ in range(2))
-
-
 def paired_runs(path: Path, *args: str, runs: int = 3) -> dict:
     """`billing ARGS` and the fresh-process bare read, run in turns `runs` times so that a noisy spell on
     the machine hits both sides; the faster run of each side counts. Returns every timing, the peak

@@ -363,19 +363,25 @@ def _checked_for_posting(book: Book, as_of: dt.date, result: Result):
         result.details = f"not posted: {len(errors)} validation error(s)"
         return None
     result.data["held_back"] = [
-        {"customer_id": f["customer_id"], "invoice_no": f["invoice_no"], "reason": held.reason(f["customer_id"])}
+        {
+            "customer_id": f["customer_id"],
+            "invoice_no": f["invoice_no"],
+            "to_post": f["to_post"],
+            "reason": held.reason(f["customer_id"]),
+        }
         for f in result.data["fees"]
         if f["to_post"] != "0.00" and held.holds(f["customer_id"])
     ]
-    if held.customers:
+    customers = {h["customer_id"] for h in result.data["held_back"]}
+    if customers:
         result.findings.append(
             Finding(
                 WARNING,
                 "fees-held-back",
                 "",
                 "",
-                f"Late fees of {len(held.customers)} customer(s) were held back: rows of theirs have the errors above. "
-                "Every other customer's fees were posted.",
+                f"Late fees of {len(customers)} customer(s) were held back: rows of theirs have the errors above. "
+                "Only the other customers' fees are posted.",
                 "Fix the errors and post again: the held-back fees are posted then, and nothing twice.",
             )
         )

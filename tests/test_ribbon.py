@@ -7,6 +7,7 @@ patches written through Excel); that host cannot run here. Nothing below imitate
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from billing_addin import commands
 from billing_addin.demo import generate
 from billing_addin.excel import patch_plan, ribbon
 from billing_addin.excel.host import FileHost, rows_in_address
+from billing_addin.money import format_cents
 from billing_addin.patch import Link
 from billing_addin.reader import read_book
 from billing_addin.template import build_template
@@ -106,6 +108,21 @@ def test_fees_preview_changes_nothing_and_post_asks_then_posts_once(clean_book):
 
     host = press("fees_post", clean_book, answer=True)
     assert host.messages == [f"No late fees to post as of {AS_OF}: nothing was changed."]
+
+
+def test_fees_post_holds_back_customers_whose_rows_have_errors_and_says_so(book):
+    preview = commands.fees(read_book(book), AS_OF).data["fees"]
+    adjustments = len(read_book(book).sheet("Adjustments").rows)
+    host = press("fees_post", book, answer=True)  # the demo book with its planted mistakes
+    message = host.messages[0]
+    assert message.startswith("Posted ") and "Held back until their errors are fixed" in message
+    assert "Customers!D7 has an error" in message  # the e-mail typed without @: that customer waits
+    said = re.match(r"Posted (\d+) late fee\(s\), (\S+) in all", message)
+    posted = int(said[1])
+    rows = read_book(book).sheet("Adjustments")
+    assert len(rows.rows) == adjustments + posted
+    assert said[2] == format_cents(sum(rows.columns["Amount"][adjustments:]))  # what was posted, not the preview
+    assert 0 < posted < sum(1 for f in preview if f["to_post"] != "0.00")
 
 
 def test_dunning_preview_lists_letters_and_skips(book):

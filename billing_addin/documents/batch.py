@@ -175,7 +175,7 @@ def make_letters(
                     "",
                     "",
                     f"{len(letters) - len(kept)} letter(s) were held back: rows of those customers have the errors "
-                    "above. Every other letter was made.",
+                    "above. The other letters go ahead.",
                     "Fix the errors and run again: the held-back letters are made then, and no letter twice.",
                 )
             )

@@ -130,7 +130,14 @@ def fees_post(host: Host) -> None:
         host.message(f"Late fees cannot be posted:\n{_findings_text(result.errors)}")
         return
     written = host.apply(result.patch)
-    host.message(f"Posted {result.counts.get('posted', 0)} late fee(s), {format_cents(total)} in all.\n{written}.")
+    held = result.data.get("held_back", [])
+    posted_total = total - sum(int(h["to_post"].replace(".", "")) for h in held)
+    text = f"Posted {result.counts.get('posted', 0)} late fee(s), {format_cents(posted_total)} in all.\n{written}."
+    if held:
+        text += "\n\nHeld back until their errors are fixed (Post again then):\n" + _listed(
+            [f"{h['invoice_no']} ({h['customer_id']}): {h['reason']}" for h in held]
+        )
+    host.message(text)
 
 
 def dunning_preview(host: Host) -> None:
