@@ -9,6 +9,7 @@ the difference, so posting twice for the same day adds nothing and fees never de
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -309,15 +310,21 @@ def _principal_runs(inv: InvoiceBalance, start: dt.date, end: dt.date):
 
 
 def _recurring(inv: InvoiceBalance, policy: FeePolicy, start: dt.date, as_of: dt.date) -> int:
+    """A percent of what is overdue at each period's end, period after period, up to `as_of`."""
     total, k = 0, 1
+    floor = max(policy.min_balance, 1)
+    history, h, principal = inv.history, 0, 0  # principal_on(when), walked forward once: `when` only grows
     while policy.max_charges is None or k <= policy.max_charges:
         when = _add_period(start, policy.frequency, k)
         if when > as_of:
             break
-        base = _overdue(inv, when)
-        if policy.compound:
-            base += total
-        if base >= max(policy.min_balance, 1):
+        while h < len(history) and history[h][0] <= when:
+            principal = history[h][1]
+            h += 1
+        if not principal and h == len(history) and not policy.compound:
+            break  # paid, and nothing changes after: no later period charges anything
+        base = principal + total if policy.compound else principal
+        if base >= floor:
             total += max(_percent(base, policy.rate) + policy.amount, policy.min_fee)
         k += 1
         if policy.max_fee is not None and total >= policy.max_fee:
@@ -331,6 +338,13 @@ def _add_period(start: dt.date, frequency: str, k: int) -> dt.date:
     months = PERIOD_MONTHS.get(frequency, 1) * k
     y, m = divmod(start.month - 1 + months, 12)
     year, month = start.year + y, m + 1
-    import calendar
+    return dt.date(year, month, min(start.day, _days_in_month(year, month)))
 
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]

@@ -28,7 +28,9 @@ POLICY_HEAD = [
 ]
 
 
-def book(policy_row, invoices, payments=(), customer_policy=None, currency="USD", dispute=None, hold=None):
+def book(
+    policy_row, invoices, payments=(), customer_policy=None, currency="USD", dispute=None, hold=None, adjustments=()
+):
     return book_from_rows(
         {
             "Customers": [
@@ -40,7 +42,7 @@ def book(policy_row, invoices, payments=(), customer_policy=None, currency="USD"
                 *[[*r, dispute, hold] for r in invoices],
             ],
             "Payments": [["Customer ID", "Payment Date", "Amount", "Applied To"], *payments],
-            "Adjustments": [["Customer ID", "Invoice No", "Date", "Type", "Amount"]],
+            "Adjustments": [["Customer ID", "Invoice No", "Date", "Type", "Amount"], *adjustments],
             "FeePolicies": [POLICY_HEAD, policy_row + [None] * (len(POLICY_HEAD) - len(policy_row))],
         },
         {"Company Name": "Us", "Default Fee Policy": policy_row[0]},
@@ -85,6 +87,28 @@ def test_recurring_percent_monthly_with_max_charges_and_compound():
     assert fee(b, D(2026, 12, 31)) == {"I1": (4500, 0)}  # three charges at most
     c = book(["R", "Recurring Percent", 10, None, 0, None, None, None, "Monthly", 2, "Yes"], INV)
     assert fee(c, D(2026, 6, 1)) == {"I1": (10000 + 11000, 0)}  # the second 10% is on 1,100
+
+
+def test_recurring_percent_stops_once_the_invoice_is_paid():
+    paid = [("C1", D(2026, 4, 15), 1000.0, "I1")]
+    b = book(["R", "Recurring Percent", 1.5, None, 0, None, None, None, "Monthly"], INV, paid)
+    # Overdue at the end of February and of March: two charges of 1.5% of 1,000; paid in April, none after.
+    assert fee(b, D(2026, 12, 31)) == {"I1": (1500 + 1500, 0)}
+    part = book(
+        ["R", "Recurring Percent", 1.5, None, 0, None, None, None, "Monthly"],
+        INV,
+        [("C1", D(2026, 4, 15), 400.0, "I1")],
+    )
+    # 600 stays overdue: 1.5% of 1,000 twice, then of 600 at the end of each month from April to December.
+    assert fee(part, D(2026, 12, 31)) == {"I1": (1500 * 2 + 900 * 9, 0)}
+    bounced = book(
+        ["R", "Recurring Percent", 1.5, None, 0, None, None, None, "Monthly"],
+        INV,
+        [("C1", D(2026, 2, 10), 1000.0, "I1")],
+        adjustments=[("C1", "I1", D(2026, 3, 10), "Returned Payment", 1000.0)],
+    )
+    # Paid before the first period ended, then the payment came back: charged again from the end of March.
+    assert fee(bounced, D(2026, 12, 31)) == {"I1": (1500 * 10, 0)}
 
 
 def test_daily_interest_follows_part_payments_day_by_day():
