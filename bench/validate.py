@@ -35,7 +35,7 @@ AS_OF = dt.date(2026, 6, 30)
 def big_book(invoices: int = 100_000, payments: int = 150_000, customers: int = 5_000) -> Path:
     """The benchmark workbook, generated once and cached."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"big-{invoices}-{payments}-{customers}.xlsx"
+    path = CACHE / f"big-v2-{invoices}-{payments}-{customers}.xlsx"  # v2: with the template's FeePolicies
     if not path.exists():
         tmp = path.with_suffix(".tmp.xlsx")
         write_plain_book(tmp, AS_OF, customers=customers, invoices=invoices, payments=payments)

@@ -668,10 +668,12 @@ def check_reference_rates(book: Book, as_of: dt.date) -> list[Finding]:
 
 
 def check_fee_policies(book: Book, as_of: dt.date) -> list[Finding]:
-    """FeePolicies rows that cannot work (no rate, no amount, statutory margin under 8 points)."""
-    from billing_addin.fees import policies_from_book
+    """FeePolicies rows that cannot work (no rate, no amount, statutory margin under 8 points), and policy
+    names on Settings or Customers that are not on the sheet."""
+    from billing_addin.fees import policies_from_book, policy_name_findings
 
-    return policies_from_book(book)[1]
+    policies, findings = policies_from_book(book)
+    return findings + policy_name_findings(book, policies)
 
 
 def check_dunning_levels(book: Book, as_of: dt.date) -> list[Finding]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
-from billing_addin.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENTS
-from billing_addin.template import build_template
+from billing_addin.schema import ADJUSTMENTS, CUSTOMERS, DUNNING_LEVELS, FEE_POLICIES, INVOICES, PAYMENTS, RATE_TABLE
+from billing_addin.template import build_template, default_rows
 
 COMPANIES = (
     "Johnson & Sons <Ltd>",
@@ -249,6 +250,17 @@ def write_plain_book(
                 elif isinstance(v, float):
                     ws.write_number(r, c, v, money_fmt)
                 else:
+                    ws.write(r, c, v)
+    for spec in (FEE_POLICIES, RATE_TABLE, DUNNING_LEVELS):  # what a book made from the template starts with
+        ws = wb.add_worksheet(spec.name)
+        ws.write_row(0, 0, [f.name for f in spec.fields])
+        for r, row in enumerate(default_rows(spec.name), start=1):
+            for c, v in enumerate(row):
+                if isinstance(v, dt.date):
+                    ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), date_fmt)
+                elif isinstance(v, Decimal):
+                    ws.write_number(r, c, float(v))
+                elif v is not None:
                     ws.write(r, c, v)
     ws = wb.add_worksheet("Settings")
     ws.write_row(0, 0, ["Setting", "Value"])

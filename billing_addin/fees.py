@@ -137,44 +137,18 @@ def accrue_fees(
 ) -> tuple[list[FeeAccrual], list[Finding]]:
     """Fees accrued per overdue invoice as at the ledger's as-of date."""
     policies, findings = policies_from_book(book)
+    findings += policy_name_findings(book, policies)
     default = book.settings.get("Default Fee Policy")
-    if default and str(default).casefold() != EXEMPT and str(default).casefold() not in policies:
-        findings.append(
-            error(
-                "unknown-fee-policy",
-                book.settings.sheet_title or "Settings",
-                book.settings.cells.get("Default Fee Policy", ""),
-                f"Default Fee Policy {default!r} is not on the FeePolicies sheet.",
-                "Type a Policy name from the FeePolicies sheet, or Exempt.",
-            )
-        )
-    cust = book.sheet("Customers")
-    named: dict[str, str | None] = {}
-    if cust is not None:
-        for row, cid, pol in zip(
-            cust.rows,
-            cust.columns.get("Customer ID", []),
-            cust.columns.get("Late Fee Policy") or [None] * len(cust.rows),
-        ):
-            if cid is None:
-                continue
-            named.setdefault(cid.casefold(), pol)
-            if pol and pol.casefold() != EXEMPT and pol.casefold() not in policies:
-                findings.append(
-                    error(
-                        "unknown-fee-policy",
-                        cust.title,
-                        cust.cell("Late Fee Policy", row),
-                        f"Late Fee Policy {pol!r} is not on the FeePolicies sheet.",
-                        "Type a Policy name from the FeePolicies sheet, Exempt, or leave it blank.",
-                    )
-                )
+    named = customer_policies(book)
     charged = charged_fees(book)
     out: list[FeeAccrual] = []
     policy_of: dict[str, FeePolicy | None] = {}  # by Customer ID: one look-up per customer, not per invoice
     for inv in ledger.invoices.values():
         if inv.status == VOID or inv.disputed or inv.invoice_date > ledger.as_of:
             continue
+        last = inv.history[-1] if inv.history else None
+        if last is not None and last[1] == 0 and last[0] <= inv.due_date and inv.invoice_no.casefold() not in charged:
+            continue  # paid in full by its due date and never re-opened: nothing accrues under any policy
         cid = inv.customer_id
         if cid not in policy_of:
             policy_of[cid] = policy_for(named.get(cid.casefold()), str(default) if default else None, policies)
@@ -200,6 +174,49 @@ def accrue_fees(
                 FeeAccrual(inv.invoice_no, inv.customer_id, inv.currency, policy.name, interest, fixed, done, detail)
             )
     return out, findings
+
+
+def customer_policies(book: Book) -> dict[str, str | None]:
+    """Late Fee Policy as typed, by casefolded Customer ID (the first row of an ID wins)."""
+    cust = book.sheet("Customers")
+    named: dict[str, str | None] = {}
+    if cust is not None:
+        policies = cust.columns.get("Late Fee Policy") or [None] * len(cust.rows)
+        for cid, pol in zip(cust.columns.get("Customer ID", []), policies):
+            if cid is not None:
+                named.setdefault(cid.casefold(), pol)
+    return named
+
+
+def policy_name_findings(book: Book, policies: dict[str, FeePolicy]) -> list[Finding]:
+    """Default Fee Policy (Settings) and Late Fee Policy (Customers) naming no policy on FeePolicies."""
+    out = []
+    default = book.settings.get("Default Fee Policy")
+    if default and str(default).casefold() != EXEMPT and str(default).casefold() not in policies:
+        out.append(
+            error(
+                "unknown-fee-policy",
+                book.settings.sheet_title or "Settings",
+                book.settings.cells.get("Default Fee Policy", ""),
+                f"Default Fee Policy {default!r} is not on the FeePolicies sheet.",
+                "Type a Policy name from the FeePolicies sheet, or Exempt.",
+            )
+        )
+    cust = book.sheet("Customers")
+    if cust is None or not cust.has("Late Fee Policy"):
+        return out
+    for row, pol in zip(cust.rows, cust.columns["Late Fee Policy"]):
+        if pol and pol.casefold() != EXEMPT and pol.casefold() not in policies:
+            out.append(
+                error(
+                    "unknown-fee-policy",
+                    cust.title,
+                    cust.cell("Late Fee Policy", row),
+                    f"Late Fee Policy {pol!r} is not on the FeePolicies sheet.",
+                    "Type a Policy name from the FeePolicies sheet, Exempt, or leave it blank.",
+                )
+            )
+    return out
 
 
 def charged_fees(book: Book) -> dict[str, int]:

@@ -103,6 +103,18 @@ def test_unknown_customer(data, write, sheet):
     assert [(x.sheet, x.cell) for x in f] == [(sheet, f"{letter(sheet, 'Customer ID')}2")]
 
 
+def test_fee_policy_names_that_are_not_on_the_fee_policies_sheet(data, write):
+    data.rows["Customers"][1][col("Customers", "Late Fee Policy")] = "Standrad"
+    data.rows["Customers"][2][col("Customers", "Late Fee Policy")] = "exempt"  # any case: not a policy name
+    data.settings["Default Fee Policy"] = "Gold"
+    path = write(data)
+    f = only(findings_of(path), "unknown-fee-policy")
+    cells = {(x.sheet, x.cell) for x in f}
+    settings_cell = next(x.cell for x in f if x.sheet == "Settings")
+    assert cells == {("Customers", f"{letter('Customers', 'Late Fee Policy')}3"), ("Settings", settings_cell)}
+    assert openpyxl.load_workbook(path)["Settings"][settings_cell].value == "Gold"  # the cell named holds it
+
+
 def test_applied_to_unknown_or_other_customers_invoice(data, write):
     pays = data.rows["Payments"]
     applied = col("Payments", "Applied To")
