@@ -143,18 +143,23 @@ def accrue_fees(
     charged = charged_fees(book)
     out: list[FeeAccrual] = []
     policy_of: dict[str, FeePolicy | None] = {}  # by Customer ID: one look-up per customer, not per invoice
+    fee_free: dict[tuple[str, dt.date], dt.date] = {}  # (policy, due date) -> fee_free_until
     for inv in ledger.invoices.values():
         if inv.status == VOID or inv.disputed or inv.invoice_date > ledger.as_of:
             continue
-        last = inv.history[-1] if inv.history else None
-        if last is not None and last[1] == 0 and last[0] <= inv.due_date and inv.invoice_no.casefold() not in charged:
-            continue  # paid in full by its due date and never re-opened: nothing accrues under any policy
         cid = inv.customer_id
         if cid not in policy_of:
             policy_of[cid] = policy_for(named.get(cid.casefold()), str(default) if default else None, policies)
         policy = policy_of[cid]
         if policy is None:
             continue
+        last = inv.history[-1] if inv.history else None  # the principal's last change: (day, principal after)
+        if last is not None and last[1] == 0 and inv.invoice_no.casefold() not in charged:
+            key = (policy.name, inv.due_date)
+            if key not in fee_free:
+                fee_free[key] = fee_free_until(policy, inv.due_date)
+            if last[0] <= fee_free[key]:
+                continue  # paid in full in time and never re-opened: nothing accrues (most invoices of a big book)
         try:
             interest, fixed, detail = invoice_fee(inv, policy, ledger.as_of, rates)
         except RateNotCovered as e:
@@ -236,6 +241,21 @@ def charged_fees(book: Book) -> dict[str, int]:
         if kind == "Late Fee" and no and day is not None and amount:
             out[no.casefold()] = out.get(no.casefold(), 0) + amount
     return out
+
+
+def fee_free_until(policy: FeePolicy, due: dt.date) -> dt.date:
+    """The last day on which paying an invoice in full (for good) leaves it owing no fee under `policy`:
+    the fee's first look at the overdue principal comes after it. Flat and Percent look at the end of the
+    first late day; interest (daily and statutory) runs on the principal as it stood the day before, and the
+    statutory fixed sum is owed once a day late; a recurring percent first looks at the end of its first period."""
+    start = due + dt.timedelta(days=policy.grace_days)
+    if policy.type in ("Flat", "Percent"):
+        return start + dt.timedelta(days=1)
+    if policy.type == "Recurring Percent":
+        return _add_period(start, policy.frequency, 1)
+    if policy.type == "Daily Interest":
+        return start
+    return due  # statutory, and any type not known here: only what was paid by the due date
 
 
 def invoice_fee(inv: InvoiceBalance, policy: FeePolicy, as_of: dt.date, rates=SOURCED_RATES) -> tuple[int, int, str]:

@@ -166,3 +166,35 @@ def test_fees_never_decrease_as_time_passes(policy, pays, start, step):
     later = early + dt.timedelta(days=step)
     a, z = fee(b, early).get("I1", (0, 0)), fee(b, later).get("I1", (0, 0))
     assert sum(z) >= sum(a)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            ["F", "Flat", None, 25.0, 0],
+            ["P", "Percent", 2.0, 1.0, 0],
+            ["R", "Recurring Percent", 1.5, None, 0, None, None, None, "Monthly"],
+            ["W", "Recurring Percent", 0.5, None, 0, None, None, None, "Weekly"],
+            ["D", "Daily Interest", 9.5, None, 0],
+            ["EU", "Statutory EU", 8],
+            ["UK", "Statutory UK", 8],
+        ]
+    ),
+    st.integers(0, 20),
+    st.integers(-2, 2),
+)
+def test_an_invoice_paid_in_full_by_its_fee_free_day_owes_no_fee(policy, grace, off):
+    """The shortcut `accrue_fees` takes for invoices paid in time, checked at its boundary against the full
+    computation: paid on the fee-free day or before, no fee; a day later, a fee."""
+    from billing_addin.fees import fee_free_until, invoice_fee, policies_from_book
+
+    row = policy + [None] * (5 - len(policy))
+    row[4] = grace
+    due, as_of = D(2025, 1, 31), D(2025, 12, 31)
+    invoices = [("I1", "C1", D(2025, 1, 1), due, 1000.0)]
+    pol = next(iter(policies_from_book(book(row, invoices, currency="EUR"))[0].values()))
+    paid = fee_free_until(pol, due) + dt.timedelta(days=off)
+    b = book(row, invoices, [("C1", paid, 1000.0, "I1")], currency="EUR")
+    interest, fixed, _ = invoice_fee(build_ledger(b, as_of).invoices["I1"], pol, as_of)
+    assert bool(interest or fixed) == (off > 0)
