@@ -125,6 +125,14 @@ def test_fees_post_holds_back_customers_whose_rows_have_errors_and_says_so(book)
     assert 0 < posted < sum(1 for f in preview if f["to_post"] != "0.00")
 
 
+def test_letters_for_all_due_hold_back_customers_whose_rows_have_errors(book):
+    host = press("letters_all_due", book)  # the demo book with its planted mistakes
+    message = host.messages[0]
+    made = int(re.match(r"Made (\d+) dunning letter", message)[1])
+    assert made > 0 and "Held back until their errors are fixed" in message
+    assert re.search(r"C\d+: held back: (Customers|Invoices|Payments)![A-Z]+\d+ has an error", message)
+
+
 def test_dunning_preview_lists_letters_and_skips(book):
     host = press("dunning_preview", book)
     expected = commands.dunning(read_book(book), AS_OF).data

@@ -209,6 +209,11 @@ def _make_letters(host: Host, book: Book, kind: str, **selection) -> None:
     if result.data.get("folder") and result.counts.get("letters"):
         text += f" in {result.data['folder']}"
     text += "."
+    held = [
+        f"{s['customer_id']}: {s['reason']}" for s in result.data.get("skipped", []) if s["reason"].startswith("held")
+    ]
+    if held:
+        text += "\n\nHeld back until their errors are fixed (make the letters again then):\n" + _listed(held)
     if result.findings:
         text += f"\n\n{_findings_text(result.findings)}"
     host.message(f"{text}\n{written}.")
