@@ -43,6 +43,10 @@ class Result:
     counts: dict[str, int] = field(default_factory=dict)
     data: dict = field(default_factory=dict)  # what --json prints besides findings
     details: str = ""  # one line for the Audit sheet
+    # The ledger the result was computed from, when there was one. Besides letting a caller look further, it
+    # lives as long as the result: the `billing` program exits without freeing it (a big book's ledger is a
+    # million small objects, and freeing them one by one costs a tenth of a second that helps no one).
+    ledger: object = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -157,6 +161,7 @@ def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | No
     log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
     decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
     result = Result("refresh", as_of, sort_findings(findings + fee_findings + level_findings, book.sheet_titles))
+    result.ledger = ledger
     result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
     result.details = (
         f"{len(ledger.customers)} customer balances, {sum(1 for f in fees if f.to_post)} invoices "
