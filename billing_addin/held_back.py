@@ -39,7 +39,7 @@ class HeldBack:
 
     def reason(self, customer_id: str) -> str:
         """Why a customer is held back, naming the first of its cells to fix."""
-        errors = self.customers.get(customer_id.casefold(), [])
+        errors = self.customers.get(customer_id.casefold()) or self.everyone
         first = errors[0]
         more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
         return f"held back: {first.sheet}!{first.cell} has an error{more} ({first.message}); fix it and run again"

@@ -45,6 +45,7 @@ def test_errors_no_one_customer_owns_hold_back_everyone(write, data):
     data.rows["Payments"][0][1] = "NOBODY"  # may be anyone's money
     held = _held(write(data))
     assert "unknown-customer" in {f.code for f in held.everyone} and not held.customers
+    assert held.reason(data.rows["Customers"][0][0]).startswith("held back: Payments!")
     assert {(f.sheet, f.cell[1:]) for f in held.everyone} == {("Payments", "2")}
     assert all(held.holds(r[0]) for r in data.rows["Customers"])
 
