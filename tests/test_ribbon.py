@@ -123,6 +123,20 @@ def test_fees_post_holds_back_customers_whose_rows_have_errors_and_says_so(book)
     assert len(rows.rows) == adjustments + posted
     assert said[2] == format_cents(sum(rows.columns["Amount"][adjustments:]))  # what was posted, not the preview
     assert 0 < posted < sum(1 for f in preview if f["to_post"] != "0.00")
+    asked = re.match(r"Post (\d+) late fee\(s\), (\S+) in all", host.questions[0])
+    assert (int(asked[1]), asked[2]) == (posted, said[2]) and "Held back" in host.questions[0]  # asked what it did
+
+
+def test_fees_post_refused_by_an_error_no_one_customer_owns_changes_nothing(clean_book):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(clean_book)
+    wb["Payments"]["B5"] = "NOBODY"
+    wb.save(clean_book)
+    before = clean_book.read_bytes()
+    host = press("fees_post", clean_book, answer=True)
+    assert not host.questions and host.messages[0].startswith("Late fees cannot be posted:")
+    assert "NOBODY" in host.messages[0] and clean_book.read_bytes() == before
 
 
 def test_letters_for_all_due_hold_back_customers_whose_rows_have_errors(book):

@@ -91,8 +91,9 @@ def refresh(host: Host) -> None:
     host.message(f"Balances as of {result.as_of}\n" + "\n".join(lines) + f"\n\n{written}.")
 
 
-def _fee_lines(result: commands.Result) -> tuple[list[str], int]:
-    due = [f for f in result.data["fees"] if f["to_post"] != "0.00"]
+def _fee_lines(result: commands.Result, held: set | frozenset = frozenset()) -> tuple[list[str], int]:
+    """One line per invoice with a fee to post (leaving out the (customer, invoice) pairs in `held`), and the total."""
+    due = [f for f in result.data["fees"] if f["to_post"] != "0.00" and (f["customer_id"], f["invoice_no"]) not in held]
     total = sum(int(f["to_post"].replace(".", "").replace("-", "")) for f in due)
     return [
         f"{f['invoice_no']} ({f['customer_id']}): {f['to_post']} {f['currency']}, {f['policy']}" for f in due
@@ -115,29 +116,29 @@ def fees_preview(host: Host) -> None:
 def fees_post(host: Host) -> None:
     book = host.read_book()
     as_of = _as_of(book)
-    preview = commands.fees(book, as_of)
-    lines, total = _fee_lines(preview)
-    if not lines:
-        host.message(f"No late fees to post as of {as_of}: nothing was changed.")
+    result = commands.fees(book, as_of, post=True, user=_user(book))  # computed only: nothing written yet
+    held = result.data.get("held_back", [])
+    lines, total = _fee_lines(result, {(h["customer_id"], h["invoice_no"]) for h in held})
+    held_text = (
+        "\n\nHeld back until their errors are fixed (Post again then):\n"
+        + _listed([f"{h['invoice_no']} ({h['customer_id']}): {h['reason']}" for h in held])
+        if held
+        else ""
+    )
+    if not result.patch.appends:
+        if result.data.get("posted") is False:  # an error no one customer owns: nothing may be posted
+            host.message(f"Late fees cannot be posted:\n{_findings_text(result.errors)}")
+        else:
+            host.message(f"No late fees to post as of {as_of}: nothing was changed.{held_text}")
         return
     if not host.confirm(
         f"Post {len(lines)} late fee(s), {format_cents(total)} in all, as of {as_of} to the Adjustments sheet?"
+        + held_text
     ):
         host.message("Nothing was posted.")
         return
-    result = commands.fees(book, as_of, post=True, user=_user(book))
-    if not result.patch.appends:
-        host.message(f"Late fees cannot be posted:\n{_findings_text(result.errors)}")
-        return
     written = host.apply(result.patch)
-    held = result.data.get("held_back", [])
-    posted_total = total - sum(int(h["to_post"].replace(".", "")) for h in held)
-    text = f"Posted {result.counts.get('posted', 0)} late fee(s), {format_cents(posted_total)} in all.\n{written}."
-    if held:
-        text += "\n\nHeld back until their errors are fixed (Post again then):\n" + _listed(
-            [f"{h['invoice_no']} ({h['customer_id']}): {h['reason']}" for h in held]
-        )
-    host.message(text)
+    host.message(f"Posted {len(lines)} late fee(s), {format_cents(total)} in all.\n{written}.{held_text}")
 
 
 def dunning_preview(host: Host) -> None:
