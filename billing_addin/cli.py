@@ -427,7 +427,7 @@ def cmd_dunning(args: argparse.Namespace) -> int:
             d["letter_template"],
             ", ".join(d["invoices"]),
             d["overdue"],
-            _plain(d["reason"]),
+            _plain(d["reason"]) + (f" HELD BACK: {_plain(d['held_back'])}" if d.get("held_back") else ""),
         )
     out.print(t)
     s = Table(title="Skipped", title_justify="left")

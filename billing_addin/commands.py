@@ -414,7 +414,24 @@ def dunning(book: Book, as_of: dt.date) -> Result:
     )
     result = Result("dunning", as_of, sort_findings(findings, book.sheet_titles))
     result.data = {"as_of": as_of.isoformat(), **dunning_json(decisions, skips)}
-    result.counts = {"letters": len(decisions), "skipped": len(skips)}
+    # The letters that `billing letters` would hold back today, and why: validation errors in the customer's rows.
+    held = held_back(book, run_checks(book, as_of))
+    for letter in result.data["letters"]:
+        letter["held_back"] = held.reason(letter["customer_id"]) if held.holds(letter["customer_id"]) else None
+    waiting = sum(1 for letter in result.data["letters"] if letter["held_back"])
+    if waiting:
+        result.findings.append(
+            Finding(
+                WARNING,
+                "letters-held-back",
+                "",
+                "",
+                f"{waiting} of these letters would be held back: validation finds errors in those customers' rows"
+                + (" (or an error that concerns every customer)." if held.everyone else "."),
+                "Run `billing validate BOOK`; each error names its cell. Letters go out once their errors are fixed.",
+            )
+        )
+    result.counts = {"letters": len(decisions), "skipped": len(skips), "held_back": waiting}
     return result
 
 

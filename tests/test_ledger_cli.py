@@ -169,6 +169,21 @@ def test_fees_of_customers_whose_rows_have_errors_are_held_back_and_posted_once_
     assert not {(r[1], r[2]) for r in added} & {(r[1], r[2]) for r in posted}
 
 
+def test_dunning_preview_shows_which_letters_would_be_held_back(tmp_path, capsys):
+    from billing_addin.documents.batch import make_letters
+
+    path = tmp_path / "mistakes.xlsx"
+    build_demo_book(path, AS_OF)  # the demo's planted mistakes, each on one customer's row
+    code, data = run_json(capsys, "dunning", str(path), "--as-of", str(AS_OF))
+    assert code == 0  # a preview: the errors are warned about, not failed on
+    held = {d["customer_id"] for d in data["letters"] if d["held_back"]}
+    assert held and all(d["held_back"].startswith("held back: ") for d in data["letters"] if d["held_back"])
+    assert "letters-held-back" in {f["code"] for f in data["findings"]}
+    made = make_letters(read_book(path), path, AS_OF, kind="dunning", out_dir=tmp_path / "out", pdf=False)
+    assert held == {s["customer_id"] for s in made.data["skipped"] if s["reason"].startswith("held back")}
+    assert {x["customer_id"] for x in made.data["letters"]} == {d["customer_id"] for d in data["letters"]} - held
+
+
 def test_dunning_preview_json(book_copy, capsys):
     code, data = run_json(capsys, "dunning", str(book_copy), "--as-of", str(AS_OF))
     assert code == 0

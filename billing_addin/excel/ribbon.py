@@ -146,7 +146,9 @@ def dunning_preview(host: Host) -> None:
     result = commands.dunning(book, _as_of(book))
     letters, skipped = result.data["letters"], result.data["skipped"]
     lines = [
-        f"{d['customer_id']}: level {d['level']} ({d['letter_template']}), {d['overdue']} overdue" for d in letters
+        f"{d['customer_id']}: level {d['level']} ({d['letter_template']}), {d['overdue']} overdue"
+        + (f"; {d['held_back']}" if d.get("held_back") else "")
+        for d in letters
     ]
     text = f"{len(letters)} letter(s) due as of {result.as_of}; {len(skipped)} customer(s) skipped."
     if lines:
