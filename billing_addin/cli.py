@@ -247,10 +247,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for m in data.mistakes:
         out.print(f"   - {m}", markup=False)
     out.print("[bold]2. Validated it[/bold] (billing validate --write):")
-    book, stamp = load(path)
-    result = commands.validate(book, as_of)
-    show_findings(result.findings, path.name, as_of)
-    write_patch(path, result, book, stamp)
+    _demo_validate(path, as_of)
     out.print("[bold]3. Posted late fees[/bold] (billing fees --post), holding back customers whose rows have errors:")
     book, stamp = load(path)
     result = commands.fees(book, as_of, post=True)
@@ -267,10 +264,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "[bold]4. Fixed the planted mistakes[/bold] (the demo rebuilds its rows without them; the book with the "
         f"Findings sheet that points at them is kept as {checked.name}) and validated again:"
     )
-    book, stamp = load(path)
-    result = commands.validate(book, as_of)
-    show_findings(result.findings, path.name, as_of)
-    write_patch(path, result, book, stamp)
+    _demo_validate(path, as_of)
     out.print("   Posted late fees (billing fees --post, policy Standard: 1.5% a month after 10 days):")
     book, stamp = load(path)
     result = commands.fees(book, as_of, post=True)
@@ -292,6 +286,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"In {checked.name} the Findings sheet links to each planted mistake."
     )
     return EXIT_OK
+
+
+def _demo_validate(path: Path, as_of: dt.date) -> None:
+    """`billing validate --write` as the demo runs it: findings shown, and the Findings sheet written."""
+    book, stamp = load(path)
+    result = commands.validate(book, as_of)
+    show_findings(result.findings, path.name, as_of)
+    write_patch(path, result, book, stamp)
 
 
 def show_held_back(held: list[dict], indent: str = "") -> None:

@@ -49,11 +49,12 @@ def held_back(book: Book, findings: list[Finding]) -> HeldBack:
     """Sort the errors among `findings` into those that hold back everyone and those that hold back
     the customers they concern."""
     out = HeldBack()
+    errors = [f for f in findings if f.severity == ERROR]
+    if not errors:  # the usual case: no need to index the row sheets
+        return out
     sheets = _row_sheets(book)
     known = _known_customers(book)
-    for f in findings:
-        if f.severity != ERROR:
-            continue
+    for f in errors:
         concerned = _customers_of(book, sheets, known, f)
         if concerned is None:
             out.everyone.append(f)

@@ -25,12 +25,21 @@ from billing_addin.xlsx_writer import apply_patch
 AS_OF = dt.date(2026, 6, 30)
 
 
-@pytest.fixture(scope="module")
-def demo_master(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("ribbon") / "master.xlsx"
-    data = generate(AS_OF)
+def _master(tmp_path_factory, name: str, mistakes: bool) -> Path:
+    path = tmp_path_factory.mktemp("ribbon") / name
+    data = generate(AS_OF, mistakes=mistakes)
     build_template(path, data.rows, {**data.settings, "As-of Date": AS_OF})
     return path
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory) -> Path:
+    return _master(tmp_path_factory, "master.xlsx", mistakes=True)
+
+
+@pytest.fixture(scope="module")
+def clean_master(tmp_path_factory) -> Path:
+    return _master(tmp_path_factory, "clean.xlsx", mistakes=False)
 
 
 @pytest.fixture
@@ -41,17 +50,9 @@ def book(demo_master, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def clean_master(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("ribbon") / "clean.xlsx"
-    data = generate(AS_OF, mistakes=False)
-    build_template(path, data.rows, {**data.settings, "As-of Date": AS_OF})
-    return path
-
-
 @pytest.fixture
 def clean_book(clean_master, tmp_path) -> Path:
-    """The demo book without mistakes: late fees and letters are refused while a book has errors."""
+    """The demo book without mistakes: no customer is held back from late fees or letters."""
     path = tmp_path / "billing.xlsx"
     path.write_bytes(clean_master.read_bytes())
     return path
