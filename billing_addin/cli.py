@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from billing_addin import commands
+from billing_addin.customer_parts import parts_for
 from billing_addin.documents.letters_cli import register as add_letters_parsers
 from billing_addin.excel import addin_cli
 from billing_addin.findings import ERROR, Finding
@@ -343,7 +344,8 @@ def _money(text: str | None) -> str:
 def cmd_refresh(args: argparse.Namespace) -> int:
     book, stamp = load(args.book, for_write=args.write)
     as_of = commands.resolve_as_of(book, args.as_of)
-    result = commands.refresh(book, as_of, user=audit_user(book), sheets=args.write)
+    parts = 1 if args.write else parts_for(book)  # a preview of a big book: one process per core
+    result = commands.refresh(book, as_of, user=audit_user(book), sheets=args.write, parts=parts)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:

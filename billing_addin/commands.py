@@ -43,7 +43,8 @@ class Result:
     counts: dict[str, int] = field(default_factory=dict)
     data: dict = field(default_factory=dict)  # what --json prints besides findings
     details: str = ""  # one line for the Audit sheet
-    # The ledger the result was computed from, when there was one. Besides letting a caller look further, it
+    # The ledger the result was computed from, when there was one (for a refresh in parts, the part computed
+    # in this process). Besides letting a caller look further, it
     # lives as long as the result: the `billing` program exits without freeing it (a big book's ledger is a
     # million small objects, and freeing them one by one costs a tenth of a second that helps no one).
     ledger: object = field(default=None, repr=False, compare=False)
@@ -138,36 +139,33 @@ def _ledger_findings(book: Book):
 
 
 def refresh(
-    book: Book, as_of: dt.date, *, now: dt.datetime | None = None, user: str | None = None, sheets: bool = True
+    book: Book,
+    as_of: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    user: str | None = None,
+    sheets: bool = True,
+    parts: int = 1,
 ) -> Result:
     """Balances, aging, fees accrued and dunning preview; the patch holds the Balances, Aging, Dunning and
     Dashboard sheets and an Audit row. sheets=False: a preview, with an empty patch (the sheets are a
-    quarter of the work on a big book, wasted when nothing will be written)."""
+    quarter of the work on a big book, wasted when nothing will be written). parts > 1: a preview made in
+    that many processes, one set of customers each, when the customers are not linked (customer_parts)."""
+    from billing_addin.customer_parts import split_book
+
     with gc_paused():
+        plans = split_book(book, parts) if parts > 1 and not sheets else None
+        if plans is not None:
+            return _refresh_in_parts(book, as_of, plans)
         return _refresh(book, as_of, now, user, sheets)
 
 
 def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | None, sheets: bool) -> Result:
     from billing_addin import reports
-    from billing_addin.dunning import levels_from_book, plan_dunning
-    from billing_addin.fees import accrue_fees
-    from billing_addin.ledger import build_ledger
-    from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
 
-    ledger = build_ledger(book, as_of)
-    rates, findings = _ledger_findings(book)
-    fees, fee_findings = accrue_fees(book, ledger, rates)
-    levels, level_findings = levels_from_book(book)
-    log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
-    decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
-    result = Result("refresh", as_of, sort_findings(findings + fee_findings + level_findings, book.sheet_titles))
+    preview, ledger, fees, decisions, skips = _preview(book, as_of)
+    result = _refresh_result(book, as_of, [preview])
     result.ledger = ledger
-    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
-    result.details = (
-        f"{len(ledger.customers)} customer balances, {sum(1 for f in fees if f.to_post)} invoices "
-        f"with fees to post, {len(decisions)} letters due"
-    )
-    result.data = refresh_json(ledger, fees, decisions, skips)
     if not sheets:
         return result
     result.patch = Patch(
@@ -182,47 +180,144 @@ def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | No
     return result
 
 
+def _refresh_in_parts(book: Book, as_of: dt.date, plans: list) -> Result:
+    from billing_addin.customer_parts import book_part, run_parts
+
+    ledgers = []
+
+    def part(k: int) -> Preview:
+        preview, ledger, *_ = _preview(book_part(book, plans[k]), as_of)
+        ledgers.append(ledger)  # here, the first part's: kept with the result (see Result.ledger)
+        return preview
+
+    result = _refresh_result(book, as_of, run_parts(part, len(plans)))
+    result.ledger = ledgers[0]
+    return result
+
+
+@dataclass
+class Preview:
+    """A refresh's figures for a book, or for one part of it (customer_parts), in the form the parts' are
+    put back together from: money in cents, and with every list, what orders it in the whole."""
+
+    as_of: dt.date
+    bucket_labels: tuple[str, ...]
+    totals: dict[str, list[int]]  # currency -> receivables, unapplied credit, balance, overdue, *buckets
+    sales: dict[str, int]  # currency -> credit sales in the DSO window
+    customers: list[dict]  # by customer ID, then currency
+    fees: list[tuple[int, dict]]  # (Invoices row of the invoice, its fee): by row
+    fees_to_post: int
+    letters: list[dict]  # by customer ID, then currency
+    skipped: list[dict]  # by customer ID, then currency
+    findings: list[Finding]
+
+
+def _preview(book: Book, as_of: dt.date):
+    """(Preview, ledger, fees, dunning decisions, dunning skips) of a book."""
+    from billing_addin.dunning import levels_from_book, plan_dunning
+    from billing_addin.fees import accrue_fees
+    from billing_addin.ledger import build_ledger
+    from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
+    from billing_addin.reports import credit_sales
+
+    ledger = build_ledger(book, as_of)
+    rates, findings = _ledger_findings(book)
+    fees, fee_findings = accrue_fees(book, ledger, rates)
+    levels, level_findings = levels_from_book(book)
+    log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
+    decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
+    totals: dict[str, list[int]] = {}
+    for c in ledger.customers:
+        t = totals.setdefault(c.currency, [0] * (4 + len(c.buckets)))
+        for i, cents in enumerate((c.open_items, c.unapplied_credit, c.balance, c.overdue, *c.buckets)):
+            t[i] += cents
+    invoices = ledger.invoices
+    dunning = dunning_json(decisions, skips)
+    preview = Preview(
+        as_of,
+        ledger.bucket_labels,
+        totals,
+        credit_sales(ledger),
+        [customer_json(c) for c in ledger.customers],
+        [(invoices[f.invoice_no].row, fee_json(f)) for f in fees],
+        sum(1 for f in fees if f.to_post),
+        dunning["letters"],
+        dunning["skipped"],
+        findings + fee_findings + level_findings,
+    )
+    return preview, ledger, fees, decisions, skips
+
+
+def _refresh_result(book: Book, as_of: dt.date, previews: list[Preview]) -> Result:
+    """The refresh result (findings, counts, details, data) of a book from its previews: one for the whole
+    book, or one per part."""
+    from billing_addin.reports import dso
+
+    findings = sort_findings([f for p in previews for f in p.findings], book.sheet_titles)
+    result = Result("refresh", as_of, findings)
+    result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    totals: dict[str, list[int]] = {}
+    sales: dict[str, int] = {}
+    for p in previews:
+        for cur, t in p.totals.items():
+            totals[cur] = [a + b for a, b in zip(totals[cur], t)] if cur in totals else t
+        for cur, cents in p.sales.items():
+            sales[cur] = sales.get(cur, 0) + cents
+    portfolio = {}
+    for cur in sorted(totals):
+        receivables, credit, balance, overdue, *buckets = totals[cur]
+        days = dso(receivables, sales.get(cur, 0))
+        portfolio[cur] = {
+            "receivables": money_text(receivables),
+            "unapplied_credit": money_text(credit),
+            "balance": money_text(balance),
+            "overdue": money_text(overdue),
+            "buckets": {label: money_text(b) for label, b in zip(previews[0].bucket_labels, buckets)},
+            "dso_days": None if days is None else str(days),
+        }
+    customers = _merged([p.customers for p in previews], _by_customer)
+    fees = [fee for _, fee in _merged([p.fees for p in previews], lambda f: f[0])]
+    letters = _merged([p.letters for p in previews], _by_customer)
+    result.data = {
+        "as_of": as_of.isoformat(),
+        "portfolio": portfolio,
+        "customers": customers,
+        "fees": fees,
+        "dunning": {"letters": letters, "skipped": _merged([p.skipped for p in previews], _by_customer)},
+    }
+    to_post = sum(p.fees_to_post for p in previews)
+    result.details = (
+        f"{len(customers)} customer balances, {to_post} invoices with fees to post, {len(letters)} letters due"
+    )
+    return result
+
+
+def _merged(lists: list[list], key) -> list:
+    """The parts' lists as one, in the whole's order (each list is in that order already)."""
+    if len(lists) == 1:
+        return lists[0]
+    return sorted((x for part in lists for x in part), key=key)  # stable: a customer's lines keep their order
+
+
+def _by_customer(line: dict) -> tuple[str, str]:
+    return line["customer_id"], line["currency"]
+
+
 def money_text(cents: int | None) -> str | None:
     return None if cents is None else format_cents(cents)
 
 
-def refresh_json(ledger, fees, decisions, skips) -> dict:
-    from billing_addin.reports import dso_days
-
-    currencies = sorted({c.currency for c in ledger.customers})
-    portfolio = {}
-    for cur in currencies:
-        mine = [c for c in ledger.customers if c.currency == cur]
-        dso = dso_days(ledger, cur)
-        portfolio[cur] = {
-            "receivables": money_text(sum(c.open_items for c in mine)),
-            "unapplied_credit": money_text(sum(c.unapplied_credit for c in mine)),
-            "balance": money_text(sum(c.balance for c in mine)),
-            "overdue": money_text(sum(c.overdue for c in mine)),
-            "buckets": {
-                label: money_text(sum(c.buckets[i] for c in mine)) for i, label in enumerate(ledger.bucket_labels)
-            },
-            "dso_days": None if dso is None else str(dso),
-        }
+def customer_json(c) -> dict:
     return {
-        "as_of": ledger.as_of.isoformat(),
-        "portfolio": portfolio,
-        "customers": [
-            {
-                "customer_id": c.customer_id,
-                "currency": c.currency,
-                "balance": money_text(c.balance),
-                "unapplied_credit": money_text(c.unapplied_credit),
-                "overdue": money_text(c.overdue),
-                "oldest_overdue": c.oldest_overdue.isoformat() if c.oldest_overdue else None,
-                "last_payment": c.last_payment.isoformat() if c.last_payment else None,
-                "buckets": [money_text(b) for b in c.buckets],
-                "max_days_past_due": c.max_days_past_due,
-            }
-            for c in ledger.customers
-        ],
-        "fees": [fee_json(f) for f in fees],
-        "dunning": dunning_json(decisions, skips),
+        "customer_id": c.customer_id,
+        "currency": c.currency,
+        "balance": money_text(c.balance),
+        "unapplied_credit": money_text(c.unapplied_credit),
+        "overdue": money_text(c.overdue),
+        "oldest_overdue": c.oldest_overdue.isoformat() if c.oldest_overdue else None,
+        "last_payment": c.last_payment.isoformat() if c.last_payment else None,
+        "buckets": [money_text(b) for b in c.buckets],
+        "max_days_past_due": c.max_days_past_due,
     }
 
 

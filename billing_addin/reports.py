@@ -168,13 +168,21 @@ def aging_sheet(book: Book, ledger: Ledger) -> OwnedSheet:
 
 def dso_days(ledger: Ledger, currency: str) -> Decimal | None:
     """Days sales outstanding: receivables / credit sales of the last 90 days x 90 (None without sales)."""
-    since = ledger.as_of - dt.timedelta(days=DSO_WINDOW_DAYS - 1)
-    sales = sum(
-        i.amount
-        for i in ledger.invoices.values()
-        if i.currency == currency and i.status != VOID and since <= i.invoice_date <= ledger.as_of
-    )
     receivable = sum(c.open_items for c in ledger.customers if c.currency == currency)
+    return dso(receivable, credit_sales(ledger).get(currency, 0))
+
+
+def credit_sales(ledger: Ledger) -> dict[str, int]:
+    """Currency -> invoiced in the last 90 days to the as-of date (void invoices aside): what DSO divides by."""
+    since = ledger.as_of - dt.timedelta(days=DSO_WINDOW_DAYS - 1)
+    sales: dict[str, int] = {}
+    for i in ledger.invoices.values():
+        if since <= i.invoice_date <= ledger.as_of and i.status != VOID:
+            sales[i.currency] = sales.get(i.currency, 0) + i.amount
+    return sales
+
+
+def dso(receivable: int, sales: int) -> Decimal | None:
     if not sales:
         return None
     return (Decimal(receivable) * DSO_WINDOW_DAYS / Decimal(sales)).quantize(Decimal("0.1"))
