@@ -46,7 +46,9 @@ def _cell_sort_key(cell: str) -> tuple[int, int]:
 
 
 def sort_findings(findings: list[Finding], sheet_order: list[str] | None = None) -> list[Finding]:
-    """Errors first, then by sheet (in workbook order), row and column."""
+    """Errors first, then by sheet (in workbook order), row and column; the same finding once. Ties (such
+    as two findings on one cell) go by code, message and hint, so that the order never depends on the
+    order the findings were made in."""
     order = {s.casefold(): i for i, s in enumerate(sheet_order or [])}
     return sorted(
         set(findings),
@@ -56,5 +58,7 @@ def sort_findings(findings: list[Finding], sheet_order: list[str] | None = None)
             f.sheet,
             _cell_sort_key(f.cell),
             f.code,
+            f.message,
+            f.hint,
         ),
     )
