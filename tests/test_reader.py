@@ -227,3 +227,25 @@ def test_a_failing_job_names_its_sheet_whichever_thread_ran_it(write, data):
     finally:
         pool.close()
         wb.close()
+
+
+def test_rows_of_different_lengths_keep_every_cell():
+    """Rows as the Excel shell may pass them (a short row where the last cells are blank): the cells of the
+    longer rows in the columns the short row lacks are still read, and the short row's are blank."""
+    from billing_addin.reader import book_from_rows
+
+    book = book_from_rows(
+        {
+            "Invoices": [
+                ["Invoice No", "Customer ID", "Invoice Date", "Amount", "Currency"],
+                ["I1", "C1", dt.date(2026, 5, 1), 12.5, "EUR"],
+                ["I2", "C1"],
+                ["I3", "C2", dt.date(2026, 5, 3)],
+            ]
+        }
+    )
+    sd = book.sheet("Invoices")
+    assert sd.columns["Invoice No"] == ["I1", "I2", "I3"]
+    assert sd.columns["Invoice Date"] == [dt.date(2026, 5, 1), None, dt.date(2026, 5, 3)]
+    assert sd.columns["Amount"] == [1250, None, None]
+    assert sd.columns["Currency"] == ["EUR", None, None]
