@@ -234,11 +234,15 @@ def _sheet_from_range(spec: SheetSpec, title: str, origin: tuple[int, int], all_
 def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> SheetData:
     positions = match_headers(spec, headers)
     first_row = header_row0 + 2  # Excel row number of the first data row
-    keep = [i for i, r in enumerate(rows) if r.count("") < len(r)]  # calamine gives '' for empty cells
-    if len(keep) != len(rows):
-        rows = [rows[i] for i in keep]
-    row_numbers = [first_row + i for i in keep]
-    shortest = min(map(len, rows), default=0)
+    shortest, longest = min(map(len, rows), default=0), max(map(len, rows), default=0)
+    if shortest == longest and [""] * longest not in rows:  # calamine's rows: all as wide, and none blank
+        row_numbers = list(range(first_row, first_row + len(rows)))
+    else:
+        keep = [i for i, r in enumerate(rows) if r.count("") < len(r)]  # calamine gives '' for empty cells
+        if len(keep) != len(rows):
+            rows = [rows[i] for i in keep]
+            shortest = min(map(len, rows), default=0)
+        row_numbers = [first_row + i for i in keep]
     data: dict[str, list] = {}
     problems: list[CellProblem] = []
     for f in spec.fields:

@@ -98,6 +98,8 @@ _SLOW = object()  # marks a cell the fast path could not decide
 
 
 def _slow_positions(out: list) -> list[int]:
+    if _SLOW not in out:  # the usual column, scanned in C
+        return []
     return [i for i, v in enumerate(out) if v is _SLOW]
 
 
@@ -162,6 +164,12 @@ def convert_dates(values: Sequence[object]) -> tuple[list[dt.date | None], list[
 
 def _tidy_text(values: Sequence[object], slow) -> list:
     """Text cells that need no tidying pass through; the rest go through `slow`."""
+    try:
+        tidy = list(map(str.strip, values)) == values  # a column of text, none of it needing a strip
+    except TypeError:  # a number, a date or None among the cells
+        tidy = False
+    if tidy:  # checked in one pass in C; a big book's ID columns are like this
+        return [v or None for v in values] if "" in values else list(values)
     # `v.strip() is v`: str.strip returns the very same string when there is nothing to strip, and one call
     # is cheaper than looking at both ends (a big book has a million text cells).
     return [

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from conftest import AS_OF, findings_of
 
 from billing_addin.cli import main
@@ -249,3 +251,44 @@ def test_rows_of_different_lengths_keep_every_cell():
     assert sd.columns["Invoice Date"] == [dt.date(2026, 5, 1), None, dt.date(2026, 5, 3)]
     assert sd.columns["Amount"] == [1250, None, None]
     assert sd.columns["Currency"] == ["EUR", None, None]
+
+
+# Cells as calamine gives them: text (some with spaces to strip, some only spaces), '' for blank, numbers, dates.
+cells = st.one_of(
+    st.sampled_from(["C1", "c1", " C2", "C3 ", "   ", "", "INV-7"]),
+    st.text(max_size=4),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(-10, 10_000),
+    st.dates(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(cells, max_size=12), st.booleans())
+def test_text_columns_fast_path_gives_what_the_cell_by_cell_rule_gives(values, all_text):
+    """ID, text and currency columns take a one-pass path when every cell is tidy text; the result must be
+    what tidying each cell on its own gives (the rule the fast path stands in for)."""
+    from billing_addin.values import _tidy_text, to_id
+
+    if all_text:
+        values = [v for v in values if type(v) is str]
+    assume(values)
+
+    def by_cell(v):
+        return v if type(v) is str and v and v.strip() is v else (None if v == "" or v is None else to_id(v))
+
+    assert _tidy_text(values, to_id) == [by_cell(v) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", "", "x", 1.0]), min_size=0, max_size=4), max_size=8))
+def test_blank_rows_are_skipped_and_the_others_keep_their_excel_row(rows):
+    """Rectangular rows with no blank row take a short cut; any other shape is checked row by row."""
+    from billing_addin.reader import book_from_rows
+    from billing_addin.values import to_id
+
+    header = ["Customer ID", "Name", "Email", "Phone"]
+    sd = book_from_rows({"Customers": [header, *rows]}).sheet("Customers")
+    kept = [i for i, r in enumerate(rows) if r.count("") < len(r)]
+    assert sd.rows == [i + 2 for i in kept]
+    assert sd.columns["Customer ID"] == [to_id(rows[i][0]) if rows[i] else None for i in kept]
