@@ -17,9 +17,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from billing_addin import commands
 from billing_addin.customer_parts import parts_for
 from billing_addin.documents.letters_cli import register as add_letters_parsers
@@ -30,8 +27,38 @@ from billing_addin.reader import UnreadableWorkbook, check_readable, read_book
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_NOT_WRITTEN = 0, 1, 2, 3
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Console:
+    """A rich Console, made when first used: importing rich takes 40 ms that a run printing JSON never needs."""
+
+    def __init__(self, **options: object) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_made", None)
+
+    def made(self):
+        """The Console itself."""
+        if self._made is None:
+            from rich.console import Console
+
+            object.__setattr__(self, "_made", Console(**self._options))
+        return self._made
+
+    def __getattr__(self, name: str):
+        return getattr(self.made(), name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        setattr(self.made(), name, value)
+
+
+def Table(*args, **kwargs):  # noqa: N802 (rich's Table, imported when a table is first shown)
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
+
+
+out = _Console(highlight=False, soft_wrap=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def iso_date(text: str) -> dt.date:

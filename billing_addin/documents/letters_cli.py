@@ -72,7 +72,7 @@ def cmd_letters(args: argparse.Namespace) -> int:
     book, stamp = cli.load(args.book)
     as_of = commands.resolve_as_of(book, args.as_of)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=cli.err, transient=True, disable=args.json) as bar:
+    with Progress(*columns, console=cli.err.made(), transient=True, disable=args.json) as bar:
         task = bar.add_task(f"{args.kind} letters", total=None)
 
         def progress(done: int, total: int) -> None:
