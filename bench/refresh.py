@@ -37,6 +37,7 @@ def main() -> None:
         "ratio": round(runs["command_s"] / runs["read_s"], 2),
         "runs": [f"{c:.2f}/{r:.2f}" for c, r in zip(runs["command_runs"], runs["read_runs"])],
         "peak_rss_mb": round(runs["peak_mb"], 1),
+        "cpu_stolen_by_host_s": runs["stolen_s"],
         "customers": len(data["customers"]),
         "letters_due": len(data["dunning"]["letters"]),
         "target": "ratio <= 2.0",
