@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -153,6 +154,9 @@ def run_parts(work: Callable[[int], T], n: int) -> list[T]:
 
 
 def _work_in_child(work: Callable[[int], T], k: int, send) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent says it stopped and ends the
+    # children, which would otherwise each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         answer = (True, work(k))
     except Exception:  # done again in the parent, where the error is shown

@@ -279,3 +279,28 @@ def test_refresh_write_is_never_in_parts(demo_book, tmp_path, monkeypatch):
     copy.write_bytes(demo_book.read_bytes())
     assert cli.main(["refresh", str(copy), "--as-of", str(AS_OF), "--write"]) in (0, 1)
     assert seen == []
+
+
+def test_ctrl_c_stops_the_parts_quietly(capfd):
+    """Ctrl-C goes to every process of the terminal: the parent stops, ends the others, and no process
+    prints a traceback."""
+    import multiprocessing
+    import signal
+    import time
+
+    me = os.getpid()
+
+    def work(k):
+        if os.getpid() != me:
+            time.sleep(30)
+            return k
+        time.sleep(0.5)  # the other process is running by now
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGINT)  # what the terminal sends it
+        time.sleep(0.5)
+        raise KeyboardInterrupt  # and what this process gets
+
+    with pytest.raises(KeyboardInterrupt):
+        run_parts(work, 2)
+    assert multiprocessing.active_children() == []
+    assert "Traceback" not in capfd.readouterr().err
