@@ -12,8 +12,6 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-import numpy as np
-
 from billing_addin.money import float_to_cents, to_cents
 from billing_addin.schema import Field, Kind
 
@@ -104,17 +102,15 @@ def _slow_positions(out: list) -> list[int]:
 
 
 def convert_money(values: Sequence[object]) -> tuple[list[int | None], list[Problem]]:
-    """Cents for a column. Plain numbers take a vectorised path; 2.675 still rounds to 2.68 (Excel's ROUND)."""
-    n = len(values)
-    x = np.fromiter((v if type(v) is float else np.nan for v in values), dtype=np.float64, count=n)
-    with np.errstate(over="ignore", invalid="ignore"):  # 1e307 typed in a cell: a finding, not a warning
-        scaled = x * 100
-        cents = np.rint(scaled)
-        # Exact when the typed number had at most two decimals; anything else goes through Decimal.
-        ok = (np.abs(scaled - cents) < 1e-6) & (np.abs(scaled) < 1e15)
-    cents_list = np.where(ok, cents, 0).astype(np.int64).tolist()
+    """Cents for a column. A number with at most two decimals takes the short path (its float times 100
+    is within a millionth of a whole number); anything else goes through Decimal, so 2.675 still rounds
+    to 2.68 (Excel's ROUND). A comprehension: on 150k cells 10 ms slower than numpy was, and no numpy
+    import (60 ms) for a command that reads a book."""
     out: list = [
-        c if k else (None if v == "" or v is None else _SLOW) for c, k, v in zip(cents_list, ok.tolist(), values)
+        c
+        if type(v) is float and -1e15 < (s := v * 100) < 1e15 and abs(s - (c := round(s))) < 1e-6
+        else (None if v == "" or v is None else _SLOW)
+        for v in values
     ]
     problems: list[Problem] = []
     for i in _slow_positions(out):
