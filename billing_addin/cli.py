@@ -28,7 +28,6 @@ from billing_addin.reader import UnreadableWorkbook, check_readable, read_book
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_NOT_WRITTEN = 0, 1, 2, 3
 
 
-
 class _Console:
     """A rich Console, made when first used: importing rich takes 40 ms that a run printing JSON never needs."""
 

@@ -137,7 +137,7 @@ def run_parts(work: Callable[[int], T], n: int) -> list[T]:
             send.close()
             started.append((k, process, receive))
         results = [work(0)]
-        for k, process, receive in started:
+        for k, _process, receive in started:
             try:
                 ok, value = receive.recv()
             except EOFError:  # the process ended without an answer

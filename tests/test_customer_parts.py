@@ -113,7 +113,9 @@ def books(draw, linked: bool):
     for cid in draw(st.lists(st.sampled_from(["C1", "C2", "C4", "c4"]), max_size=3)):
         sent = draw(st.dates(min_value=D(2026, 3, 1), max_value=D(2026, 6, 29)))
         level = draw(st.integers(1, 3))
-        letters.append([dt.datetime.combine(sent, dt.time(9)), sent, "dunning", level, cid, "", "x.docx", "", "", "sent"])
+        letters.append(
+            [dt.datetime.combine(sent, dt.time(9)), sent, "dunning", level, cid, "", "x.docx", "", "", "sent"]
+        )
     if letters:
         book.owned_rows["Letters"] = [[c.header for c in LETTER_COLUMNS], *letters]
     return book
@@ -155,7 +157,11 @@ def small_book(invoices, adjustments=()):
         {
             "Customers": CUSTOMERS,
             "Invoices": [INV_HEAD, *invoices],
-            "Payments": [PAY_HEAD, ["P1", "c2", D(2026, 5, 1), 10, None, "I1"], ["P2", None, D(2026, 5, 1), 5, None, None]],
+            "Payments": [
+                PAY_HEAD,
+                ["P1", "c2", D(2026, 5, 1), 10, None, "I1"],
+                ["P2", None, D(2026, 5, 1), 5, None, None],
+            ],
             "Adjustments": [ADJ_HEAD, *adjustments],
         },
         {"Company Name": "Us"},

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import AS_OF, findings_of
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from conftest import AS_OF, findings_of
 
 from billing_addin.cli import main
 from billing_addin.reader import UnreadableWorkbook, read_book
