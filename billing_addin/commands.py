@@ -200,7 +200,6 @@ class Preview:
     """A refresh's figures for a book, or for one part of it (customer_parts), in the form the parts' are
     put back together from: money in cents, and with every list, what orders it in the whole."""
 
-    as_of: dt.date
     bucket_labels: tuple[str, ...]
     totals: dict[str, list[int]]  # currency -> receivables, unapplied credit, balance, overdue, *buckets
     sales: dict[str, int]  # currency -> credit sales in the DSO window
@@ -234,7 +233,6 @@ def _preview(book: Book, as_of: dt.date):
     invoices = ledger.invoices
     dunning = dunning_json(decisions, skips)
     preview = Preview(
-        as_of,
         ledger.bucket_labels,
         totals,
         credit_sales(ledger),
