@@ -167,3 +167,6 @@ def _work_in_child(work: Callable[[int], T], k: int, send) -> None:
         send.send((False, None))
     finally:
         send.close()
+        # Straight out: nothing of this process is wanted now, and a normal exit would free the book's
+        # objects one by one and flush streams whose locks another thread may have held at the fork.
+        os._exit(0)
