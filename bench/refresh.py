@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate import AS_OF, big_book, calamine_read, calamine_read_two_threads, paired_runs, print_result  # noqa: E402
+from validate import big_book, command_against_read, print_result  # noqa: E402
 
 
 def main() -> None:
@@ -25,19 +25,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="turns of (bare read, refresh); the best of each counts")
     args = ap.parse_args()
     path = big_book(args.invoices, int(args.invoices * 1.5), max(50, args.invoices // 20))
-    warm_s = min(calamine_read(path) for _ in range(2))
-    runs = paired_runs(path, "refresh", str(path), "--as-of", str(AS_OF), "--json", runs=args.runs)
-    data = json.loads(runs["proc"].stdout)
+    figures, proc = command_against_read(path, "refresh", args.runs)
+    data = json.loads(proc.stdout)
     result = {
         "invoices": args.invoices,
-        "calamine_read_s": round(runs["read_s"], 3),
-        "calamine_read_in_process_s": round(warm_s, 3),
-        "calamine_read_two_threads_s": round(min(calamine_read_two_threads(path) for _ in range(2)), 3),
-        "refresh_s": round(runs["command_s"], 3),
-        "ratio": round(runs["command_s"] / runs["read_s"], 2),
-        "runs": [f"{c:.2f}/{r:.2f}" for c, r in zip(runs["command_runs"], runs["read_runs"])],
-        "peak_rss_mb": round(runs["peak_mb"], 1),
-        "cpu_stolen_by_host_s": runs["stolen_s"],
+        **figures,
         "customers": len(data["customers"]),
         "letters_due": len(data["dunning"]["letters"]),
         "target": "ratio <= 2.0",
