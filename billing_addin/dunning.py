@@ -435,7 +435,7 @@ def _dunning_letters(log: Sequence[LetterRecord], as_of: dt.date) -> dict[str, l
         if r.status.strip().casefold() not in COUNTED_STATUSES:
             continue
         if r.date is not None and r.date > as_of:
-            continue  # made after the as-of date: not yet sent as far as this run is concerned
+            continue  # dated after the as-of date: not yet sent as far as this run is concerned
         out[r.customer_id.casefold()].append(r)
     return out
 

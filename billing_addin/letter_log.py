@@ -40,10 +40,12 @@ class LetterRecord:
 
     @property
     def date(self) -> dt.date | None:
-        """The day the letter was made (what dunning waits from)."""
-        if isinstance(self.made_at, dt.datetime):
-            return self.made_at.date()
-        return self.as_of
+        """The day the letter is dated: its as-of date, which the customer reads on it and its pay-by date
+        counts from, so dunning waits from it too (a month-end run made a week late waits from month end).
+        The day it was made only when the log lost the as-of date."""
+        if self.as_of is not None:
+            return self.as_of
+        return self.made_at.date() if isinstance(self.made_at, dt.datetime) else None
 
     def as_row(self) -> tuple:
         return (
