@@ -81,6 +81,7 @@ class Settings:
     cells: dict[str, str] = field(default_factory=dict)  # setting name -> A1 address of its value
     problems: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # name, cell, code, msg, hint
     sheet_title: str | None = None
+    given: set[str] = field(default_factory=set)  # the settings whose value the sheet gives (not a default)
 
     def get(self, name: str, default: object = None) -> object:
         v = self.values.get(name)

@@ -26,6 +26,7 @@ from billing_addin.schema import (
     SETTINGS_SHEET,
     Kind,
 )
+from billing_addin.values import DATE_ORDER_UNKNOWN
 
 Check = Callable[[Book, dt.date], list[Finding]]
 
@@ -111,12 +112,16 @@ def _col_index(letters: str) -> int:
 
 
 def check_cell_types(book: Book, as_of: dt.date) -> list[Finding]:
-    """Text such as 'TBD' in a money or date cell, a word that is not one of a column's choices."""
+    """Text such as 'TBD' in a money or date cell, a word that is not one of a column's choices; a column of
+    text dates whose day/month order is unknown or mixed, once for the column on its header cell (its
+    cells left unread are not reported one by one)."""
     out = []
     for sd in book.sheets.values():
         if sd is None:
             continue
         for p in sd.problems:
+            if p.code == DATE_ORDER_UNKNOWN:
+                continue  # told once for the column
             header = sd.headers.get(p.field, p.field)
             out.append(error(p.code, sd.title, sd.cell(p.field, p.row), f"{header}: {p.message}.", p.hint))
     return out

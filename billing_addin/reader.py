@@ -23,12 +23,25 @@ from billing_addin.schema import (
     LOG_SHEETS,
     SETTINGS_SHEET,
     Field,
+    Kind,
     SheetSpec,
     normalize_header,
     setting_spec,
 )
 from billing_addin.sheet_pool import SheetFailed, SheetPool, sheet_sizes
-from billing_addin.values import convert_column, is_blank, show_full
+from billing_addin.values import (
+    AMBIGUOUS,
+    AUTO,
+    DMY,
+    MDY,
+    YMD,
+    DateOrder,
+    convert_column,
+    is_blank,
+    parse_date,
+    show,
+    show_full,
+)
 
 HEADER_SCAN_ROWS = 30
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -91,14 +104,24 @@ def _read_book(path: Path) -> Book:
             by_key = {normalize_header(t): t for t in reversed(titles)}
             tables = _tables_by_sheet(wb, pool)
             settings_title = _find_title(SETTINGS_SHEET, (), by_key)
+            # The Settings sheet first, on this thread (it is tiny): Date Order and Locale say how the other
+            # sheets' text dates are read.
+            settings = Settings.defaults()
+            if settings_title is not None:
+                try:
+                    settings = read_settings(_sheet_rows(wb, settings_title))
+                except Exception as e:
+                    raise SheetFailed(f"sheet {settings_title}", e) from e
+            dates = date_order(settings)
             logs = {name: t for name in LOG_SHEETS if (t := _find_title(name, (), by_key)) is not None}
             jobs: dict[str, tuple[str, object]] = {}  # what is read -> (sheet title, job)
             for spec in INPUT_SHEETS:
                 title = _find_title(spec.name, spec.aliases, by_key)
                 if title is not None:
-                    jobs[spec.name] = (title, lambda w, s=spec, t=title: _read_sheet(w, s, t, tables.get(t, [])))
-            if settings_title is not None:
-                jobs[SETTINGS_SHEET] = (settings_title, lambda w: read_settings(_sheet_rows(w, settings_title)))
+                    jobs[spec.name] = (
+                        title,
+                        lambda w, s=spec, t=title: _read_sheet(w, s, t, tables.get(t, []), dates),
+                    )
             for name, t in logs.items():
                 jobs[f"log {name}"] = (t, lambda w, t=t: _sheet_rows(w, t)[1])
             sizes = sheet_sizes(path)
@@ -114,7 +137,6 @@ def _read_book(path: Path) -> Book:
         pool.close()
         wb.close()
     sheets: dict[str, SheetData | None] = {spec.name: done.get(spec.name) for spec in INPUT_SHEETS}
-    settings = done[SETTINGS_SHEET] if settings_title is not None else Settings.defaults()
     settings.sheet_title = settings_title
     owned = {name: done[f"log {name}"] for name in logs}
     return Book(sheet_titles=titles, sheets=sheets, settings=settings, owned_rows=owned, source=path.name)
@@ -201,7 +223,9 @@ def match_headers(spec: SheetSpec, headers: Sequence[object]) -> dict[str, int]:
     return found
 
 
-def _read_sheet(wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: list) -> SheetData:
+def _read_sheet(
+    wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: list, order: DateOrder = AUTO
+) -> SheetData:
     # Prefer an Excel Table on this sheet whose header matches the schema best.
     best = None
     for t in tables:
@@ -214,11 +238,13 @@ def _read_sheet(wb: pc.CalamineWorkbook, spec: SheetSpec, title: str, tables: li
         rows = t.to_python()
         headers, table_name = list(t.columns), t.name
     else:
-        return _sheet_from_range(spec, title, *_sheet_rows(wb, title))
-    return _build_sheet(spec, title, header_row0, col0, headers, rows, table_name)
+        return _sheet_from_range(spec, title, *_sheet_rows(wb, title), order)
+    return _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, order)
 
 
-def _sheet_from_range(spec: SheetSpec, title: str, origin: tuple[int, int], all_rows: list[list[object]]) -> SheetData:
+def _sheet_from_range(
+    spec: SheetSpec, title: str, origin: tuple[int, int], all_rows: list[list[object]], order: DateOrder = AUTO
+) -> SheetData:
     """A sheet's data from its used range (0-based origin): the header is the row among the first 30 that
     matches the schema best."""
     row0, col0 = origin
@@ -228,10 +254,10 @@ def _sheet_from_range(spec: SheetSpec, title: str, origin: tuple[int, int], all_
         if s > score:
             at, score = i, s
     headers = all_rows[at] if all_rows else []
-    return _build_sheet(spec, title, row0 + at, col0, headers, all_rows[at + 1 :], None)
+    return _build_sheet(spec, title, row0 + at, col0, headers, all_rows[at + 1 :], None, order)
 
 
-def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> SheetData:
+def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, order: DateOrder = AUTO) -> SheetData:
     positions = match_headers(spec, headers)
     first_row = header_row0 + 2  # Excel row number of the first data row
     shortest, longest = min(map(len, rows), default=0), max(map(len, rows), default=0)
@@ -248,10 +274,13 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
     for f in spec.fields:
         if f.name not in positions:
             continue
-        typed, bad = convert_column(f, _column(rows, positions[f.name], shortest))
+        letter = column_letter(col0 + positions[f.name])
+        typed, bad = convert_column(
+            f, _column(rows, positions[f.name], shortest), order, lambda pos, c=letter: f"{c}{row_numbers[pos]}"
+        )
         data[f.name] = typed
-        for pos, code, msg, hint in bad:
-            problems.append(CellProblem(f.name, row_numbers[pos], code, msg, hint))
+        for pos, code, msg, hint in bad:  # position -1: the column as a whole, named by its header cell
+            problems.append(CellProblem(f.name, row_numbers[pos] if pos >= 0 else header_row0 + 1, code, msg, hint))
     letters = {name: column_letter(col0 + i) for name, i in positions.items()}
     header_text = {name: show_full(headers[i]) for name, i in positions.items()}
     known = set(positions.values())
@@ -283,13 +312,16 @@ def _column(rows: list, i: int, shortest: int) -> list:
 def book_from_rows(rows: dict[str, list[list[object]]], settings: dict[str, object] | None = None) -> Book:
     """A Book from rows as cells would hold them (header row first), through the same conversion as a
     file: for the Excel shell, which reads values through xlwings, and for fast property tests."""
-    sheets: dict[str, SheetData | None] = {}
-    for spec in INPUT_SHEETS:
-        data = rows.get(spec.name)
-        sheets[spec.name] = None if data is None else _build_sheet(spec, spec.name, 0, 0, data[0], data[1:], None)
     setting_rows = [["Setting", "Value"], *[[k, v] for k, v in (settings or {}).items()]]
     book_settings = read_settings(((0, 0), setting_rows))
     book_settings.sheet_title = SETTINGS_SHEET
+    order = date_order(book_settings)
+    sheets: dict[str, SheetData | None] = {}
+    for spec in INPUT_SHEETS:
+        data = rows.get(spec.name)
+        sheets[spec.name] = (
+            None if data is None else _build_sheet(spec, spec.name, 0, 0, data[0], data[1:], None, order)
+        )
     return Book(sheet_titles=[*rows, SETTINGS_SHEET], sheets=sheets, settings=book_settings, source="(rows)")
 
 
@@ -306,13 +338,14 @@ def book_from_sheet_values(
         origin, rows = sheets[title]
         return origin, [["" if v is None else v for v in r] for r in rows]  # calamine's blank is ''
 
-    found: dict[str, SheetData | None] = {}
-    for spec in INPUT_SHEETS:
-        title = _find_title(spec.name, spec.aliases, by_key)
-        found[spec.name] = None if title is None else _sheet_from_range(spec, title, *used_range(title))
     settings_title = _find_title(SETTINGS_SHEET, (), by_key)
     settings = read_settings(used_range(settings_title)) if settings_title else Settings.defaults()
     settings.sheet_title = settings_title
+    order = date_order(settings)
+    found: dict[str, SheetData | None] = {}
+    for spec in INPUT_SHEETS:
+        title = _find_title(spec.name, spec.aliases, by_key)
+        found[spec.name] = None if title is None else _sheet_from_range(spec, title, *used_range(title), order)
     owned = {}
     for name in LOG_SHEETS:
         t = _find_title(name, (), by_key)
@@ -322,7 +355,8 @@ def book_from_sheet_values(
 
 
 def read_settings(sheet: tuple[tuple[int, int], list[list[object]]]) -> Settings:
-    """Settings from a Setting / Value sheet: names in the first column of the table, values beside them."""
+    """Settings from a Setting / Value sheet: names in the first column of the table, values beside them.
+    Date settings are read last, with the Date Order (and Locale) the sheet gives."""
     (row0, col0), rows = sheet
     name_col, value_col, start = 0, 1, 0
     for i, r in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -331,6 +365,7 @@ def read_settings(sheet: tuple[tuple[int, int], list[list[object]]]) -> Settings
             name_col, value_col, start = keys.index("setting"), keys.index("value"), i + 1
             break
     settings = Settings.defaults()
+    dates = []
     for i, r in enumerate(rows[start:], start=start):
         if name_col >= len(r) or is_blank(r[name_col]):
             continue
@@ -342,10 +377,40 @@ def read_settings(sheet: tuple[tuple[int, int], list[list[object]]]) -> Settings
         raw = r[value_col] if value_col < len(r) else None
         if is_blank(raw):
             continue
+        if spec.kind is Kind.DATE:
+            dates.append((spec, cell, raw))
+            continue
         typed, bad = convert_column(Field(spec.name, spec.kind, spec.description, choices=spec.choices), [raw])
-        if bad:
-            _, code, msg, hint = bad[0]
-            settings.problems.append((spec.name, cell, "setting-invalid", f"{spec.name}: {msg}", hint))
-        elif typed[0] is not None:
-            settings.values[spec.name] = typed[0]
+        _keep(settings, spec.name, cell, typed[0], bad)
+    order = date_order(settings)
+    for spec, cell, raw in dates:
+        d = parse_date(raw, order)
+        if isinstance(d, str):
+            hint = "Type a real date (e.g. 2025-03-31) or format the cell as a date."
+            if d == AMBIGUOUS:
+                hint = "Type the date as year-month-day (e.g. 2025-03-31), or set Date Order in Settings to MDY or DMY."
+            _keep(settings, spec.name, cell, None, [(0, "not-a-date", f"{show(raw)!r} {d}", hint)])
+        else:
+            _keep(settings, spec.name, cell, d, [])
     return settings
+
+
+def _keep(settings: Settings, name: str, cell: str, value: object, bad: list) -> None:
+    if bad:
+        _, code, msg, hint = bad[0]
+        settings.problems.append((name, cell, "setting-invalid", f"{name}: {msg}", hint))
+    elif value is not None:
+        settings.values[name] = value
+        settings.given.add(name)
+
+
+def date_order(settings: Settings) -> DateOrder:
+    """How the book's numeric text dates are read: Date Order from Settings (Auto unless set), and the Locale,
+    which decides a column its own dates do not when the Settings sheet gives one other than en_US. (en_US is
+    the default that every workbook from the template carries whether or not its owner chose it, so it
+    cannot tell that the owner writes month first.)"""
+    fixed = settings.values.get("Date Order")
+    locale = settings.values.get("Locale") if "Locale" in settings.given else None
+    if locale is not None and str(locale).strip().replace("-", "_").casefold() == "en_us":
+        locale = None
+    return DateOrder(fixed if fixed in (MDY, DMY, YMD) else None, None if locale is None else str(locale))

@@ -597,6 +597,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Locale", Kind.TEXT, "Language and country for money and dates on letters, e.g. en_US, de_DE.", default="en_US"
     ),
     SettingSpec(
+        "Date Order",
+        Kind.CHOICE,
+        "How text dates such as 3/4/2025 are read. Auto: by the column's own dates (13/4/2025 can only be day "
+        "first), else by a Locale other than en_US, else not at all (one finding for the column). MDY, DMY: every "
+        "such date in that order. YMD: two-digit years first (25/03/31).",
+        default="Auto",
+        choices=("Auto", "MDY", "DMY", "YMD"),
+    ),
+    SettingSpec(
         "As-of Date",
         Kind.DATE,
         "The date balances are computed for; blank = today.",
