@@ -17,13 +17,14 @@ from decimal import Decimal, InvalidOperation
 from billing_addin.money import float_to_cents, to_cents
 from billing_addin.schema import Field, Kind
 
-Problem = tuple[int, str, str, str]  # position in column, code, message, hint
+Problem = tuple[int, str, str, str]  # position in column (-1: the column as a whole), code, message, hint
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_SERIAL = 2958465  # 9999-12-31
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 # Text dates written with numbers only, day and month in either order and the year last (2 or 4 digits):
-# 3/31/2025, 31.03.2025, 31-3-25. A time after the date is allowed and ignored, as with ISO text.
+# 3/31/2025, 31.03.2025, 31-3-25; with Date Order YMD also a two-digit year first (25/03/31). One separator
+# throughout. A time after the date is allowed and ignored, as with ISO text.
 _NUMERIC_DATE = re.compile(
     r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?$"
 )

@@ -303,3 +303,12 @@ def test_locale_date_order_from_babel():
     assert locale_date_order("en_CA") is None and locale_date_order("ja_JP") is None  # the year first
     assert locale_date_order("xx_YY") is None
     assert YMD not in {locale_date_order(n) for n in ("sv_SE", "zh_CN", "hu_HU")}
+
+
+def test_a_columns_own_evidence_outweighs_the_locale():
+    from billing_addin.values import DateOrder
+
+    out, problems = convert_dates(["1/13/2025", "3/4/2025"], DateOrder(locale="en_GB"))
+    assert out == [dt.date(2025, 1, 13), dt.date(2025, 3, 4)] and problems == []
+    out, problems = convert_dates(["3/4/2025", dt.date(2025, 1, 1), ""], DateOrder(locale="en_GB"))
+    assert out == [dt.date(2025, 4, 3), dt.date(2025, 1, 1), None] and problems == []
