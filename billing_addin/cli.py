@@ -388,6 +388,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     parts = 1 if args.write else parts_for(book)  # a preview of a big book: one process per core
     result = commands.refresh(book, as_of, user=audit_user(book), sheets=args.write, parts=parts)
     keep_until_exit(result)
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
@@ -397,6 +399,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.write and not write_patch(args.book, result, book, stamp):
         return EXIT_NOT_WRITTEN
     return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def show_stopped(args: argparse.Namespace, result: commands.Result) -> int:
+    """A command that made no figures (data["stopped"]): its findings, as JSON or as tables; exit 1."""
+    if args.json:
+        _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        show_findings(result.findings, args.book.name, result.as_of)
+    return EXIT_ERRORS
 
 
 def show_portfolio(data: dict) -> None:
@@ -426,6 +437,8 @@ def cmd_fees(args: argparse.Namespace) -> int:
     book, stamp = load(args.book, for_write=args.post)
     as_of = commands.resolve_as_of(book, args.as_of)
     result = commands.fees(book, as_of, post=args.post, user=audit_user(book))
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
@@ -460,6 +473,8 @@ def cmd_dunning(args: argparse.Namespace) -> int:
     book, _ = load(args.book, for_write=False)
     as_of = commands.resolve_as_of(book, args.as_of)
     result = commands.dunning(book, as_of)
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
         return EXIT_ERRORS if result.errors else EXIT_OK
@@ -500,6 +515,8 @@ def cmd_statement(args: argparse.Namespace) -> int:
     except ValueError as e:
         err.print(f"billing: {e}", markup=False)
         return EXIT_UNREADABLE
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json(result.data)
         return EXIT_OK

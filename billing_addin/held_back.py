@@ -26,6 +26,17 @@ _INVOICE_COLUMN = {
 }
 _ROW_OF_CELL = re.compile(r"^[A-Z]{1,3}(\d+)$")
 
+# Errors that leave no figure worth showing: a sheet or a column the figures are made from is not there, or
+# could not be read as a whole. Balances made without the Payment Date column look right and are wrong for
+# everyone, so every command that prints or writes figures stops on these; row-level errors only hold back
+# the customers they concern.
+STOPPING_CODES = frozenset({"missing-sheet", "missing-column", "ambiguous-date-column", "mixed-date-order"})
+
+
+def stopping_errors(findings: list[Finding]) -> list[Finding]:
+    """The errors among `findings` that stop every figure (see STOPPING_CODES)."""
+    return [f for f in findings if f.severity == ERROR and f.code in STOPPING_CODES]
+
 
 @dataclass
 class HeldBack:
