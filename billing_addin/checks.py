@@ -13,7 +13,8 @@ from collections.abc import Callable
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
-from billing_addin.book import Book, SheetData, column_letter
+from billing_addin.book import Book, SheetData
+from billing_addin.column_report import lookalike, lookalike_text
 from billing_addin.findings import Finding, error, warning
 from billing_addin.money import format_cents
 from billing_addin.schema import (
@@ -69,7 +70,7 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
                 )
             )
             continue
-        next_free = _next_free_column(sd)
+        next_free = sd.next_free
         for name in sd.missing:
             f = spec.field(name)
             if not f.required:
@@ -98,16 +99,36 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
-def _next_free_column(sd: SheetData) -> str:
-    used = [_col_index(letter) for letter in sd.letters.values()]
-    return column_letter(max(used) + 1 + len(sd.extra_headers)) if used else "A"
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for c in letters:
-        n = n * 26 + ord(c) - 64
-    return n - 1
+def check_columns(book: Book, as_of: dt.date) -> list[Finding]:
+    """A whole column that cannot be read as its field (Yes/No under a date), and a column the add-in ignores
+    although its header looks like a field (of this sheet, or of another): nothing is dropped silently."""
+    out = []
+    for sd in book.sheets.values():
+        if sd is None:
+            continue
+        for p in sd.column_problems:
+            make = error if p.severity == "error" else warning
+            out.append(make(p.code, sd.title, sd.cell(p.field, sd.header_row), p.message, p.hint))
+        for letter, header in sd.ignored:
+            like = lookalike(sd, header)
+            if like is None:
+                continue
+            if like.same_sheet and like.taken_by is None:
+                hint = f"Rename the header to '{like.field}' if that is what the column holds."
+            elif like.same_sheet:
+                hint = f"Only one column can be {like.field}; rename or remove the other if this one is meant."
+            else:
+                hint = f"Move the column to the {like.sheet} sheet if it belongs there; otherwise nothing to do."
+            out.append(
+                warning(
+                    "column-not-read",
+                    sd.title,
+                    f"{letter}{sd.header_row}",
+                    f"Column '{header}' is not read: it {lookalike_text(sd, like)}.",
+                    hint + " Columns the add-in does not read are kept as they are.",
+                )
+            )
+    return out
 
 
 def check_cell_types(book: Book, as_of: dt.date) -> list[Finding]:
@@ -685,6 +706,7 @@ def check_dunning_levels(book: Book, as_of: dt.date) -> list[Finding]:
 
 CHECKS: tuple[Check, ...] = (
     check_structure,
+    check_columns,
     check_cell_types,
     check_required,
     check_amounts,
