@@ -374,19 +374,27 @@ def check_due_dates(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
+def today() -> dt.date:
+    """Today's real date: what a date typed in the future is measured against (the as-of date may be any day,
+    and month-end runs after the fact are normal)."""
+    return dt.date.today()
+
+
 def check_payment_dates(book: Book, as_of: dt.date) -> list[Finding]:
-    """A payment dated after the as-of date, or before the invoice it is applied to."""
+    """A payment dated after today (money cannot have arrived yet), or before the invoice it is applied to.
+    One dated after the as-of date but not after today is simply not counted as of that date (check_later_rows)."""
     sd = book.sheet(PAYMENTS.name)
     out = []
+    now = today()
     late = max(present(sd, "Payment Date"), default=None)
-    for row, paid in values(sd, "Payment Date") if late is not None and late > as_of else ():
-        if paid > as_of:
+    for row, paid in values(sd, "Payment Date") if late is not None and late > now else ():
+        if paid > now:
             out.append(
                 error(
                     "payment-in-future",
                     sd.title,
                     sd.cell("Payment Date", row),
-                    f"Payment date {paid} is after the as-of date {as_of}.",
+                    f"Payment date {paid} is after today ({now}).",
                     "Correct the date; record a payment only once the money has arrived.",
                 )
             )
@@ -540,9 +548,39 @@ def check_duplicate_payments(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
+# The date column of each row sheet that says from when a row counts.
+_DATED_BY = {INVOICES.name: ("Invoice Date", "invoice"), PAYMENTS.name: ("Payment Date", "payment")}
+_DATED_BY[ADJUSTMENTS.name] = ("Date", "adjustment")
+
+
+def check_later_rows(book: Book, as_of: dt.date) -> list[Finding]:
+    """Rows dated after the as-of date are not in effect for figures as of that date: said once per sheet, with
+    how many and the first one's cell (a month-end run made after the fact leaves out what came since)."""
+    out = []
+    for name, (column, what) in _DATED_BY.items():
+        sd = book.sheet(name)
+        if max(present(sd, column), default=as_of) <= as_of:
+            continue
+        later = [row for row, d in values(sd, column) if d > as_of]
+        out.append(
+            warning(
+                "rows-after-as-of",
+                sd.title,
+                sd.cell(column, later[0]),
+                f"{len(later)} {what}(s) dated after {as_of} are left out of figures as of {as_of} "
+                f"(the first in row {later[0]}).",
+                "Nothing to fix for a run as of an earlier date; use a later as-of date to count them.",
+            )
+        )
+    return out
+
+
 def check_implausible_dates(book: Book, as_of: dt.date) -> list[Finding]:
-    """Dates before 2000 or more than five years after the as-of date (2205 typed for 2025)."""
-    latest = _add_years(as_of, 5)
+    """Dates before 2000 or more than five years after today or the as-of date, whichever is later (2205
+    typed for 2025). Today's date, not only the as-of date: a run as of a past month end must not take the
+    reference rates published since for typing mistakes."""
+    since = max(as_of, today())
+    latest = _add_years(since, 5)
     out = []
     for sd in book.sheets.values():
         if sd is None:
@@ -558,7 +596,7 @@ def check_implausible_dates(book: Book, as_of: dt.date) -> list[Finding]:
                             "implausible-date",
                             sd.title,
                             sd.cell(f.name, row),
-                            f"{sd.headers[f.name]} {d} is more than five years after {as_of}.",
+                            f"{sd.headers[f.name]} {d} is more than five years after {since}.",
                             "Check the year for a typing mistake (e.g. 2205 for 2025).",
                         )
                     )
@@ -715,6 +753,7 @@ CHECKS: tuple[Check, ...] = (
     check_invoice_references,
     check_due_dates,
     check_payment_dates,
+    check_later_rows,
     check_overapplied,
     check_currencies,
     check_emails,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from billing_addin import commands
+from billing_addin.column_report import column_report
 from billing_addin.customer_parts import parts_for
 from billing_addin.documents.letters_cli import register as add_letters_parsers
 from billing_addin.excel import addin_cli
@@ -79,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print only a JSON array of findings")
     v.add_argument("--write", action="store_true", help="also write the Findings and Audit sheets into the book")
     v.set_defaults(func=cmd_validate)
+
+    c = sub.add_parser("columns", help="how each sheet's columns were understood: header cell -> field, ignored")
+    c.add_argument("book", type=Path, help="the workbook (.xlsx or .xlsm)")
+    c.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    c.set_defaults(func=cmd_columns)
 
     n = sub.add_parser("new", help="write an empty billing workbook from the template")
     n.add_argument("path", type=Path)
@@ -222,10 +228,47 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=1))
     else:
+        show_columns(column_report(book))
         show_findings(result.findings, args.book.name, as_of)
     if args.write and not write_patch(args.book, result, book, stamp):
         return EXIT_NOT_WRITTEN
     return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def cmd_columns(args: argparse.Namespace) -> int:
+    """How the columns were understood; exit 1 when a sheet or a required column is missing (as validate)."""
+    book, _ = load(args.book, for_write=False)
+    report = column_report(book)
+    if args.json:
+        _print_json({"book": args.book.name, "sheets": report})
+    else:
+        show_columns(report)
+    missing = any(
+        (not s["found"] and commands.sheet_is_required(s["sheet"])) or any(m["required"] for m in s.get("missing", []))
+        for s in report
+    )
+    return EXIT_ERRORS if missing else EXIT_OK
+
+
+def show_columns(report: list[dict]) -> None:
+    """Per sheet, one line per column: header cell, header, the field it is read as (or why it is not)."""
+    for s in report:
+        if not s["found"]:
+            out.print(f"[bold]{s['sheet']}[/bold]: no such sheet")
+            continue
+        where = f"table {s['table']}, " if s["table"] else ""
+        out.print(
+            f"[bold]{_plain(s['title'])}[/bold] ({where}header row {s['header_row']}, {s['rows']} row(s)): "
+            f"{len(s['columns'])} column(s) read, {len(s['ignored'])} ignored"
+        )
+        for c in s["columns"]:
+            out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> {c['field']}", soft_wrap=True)
+        for c in s["ignored"]:
+            note = f" ({_plain(c['note'])})" if c["note"] else ""
+            out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> ignored{note}", soft_wrap=True)
+        absent = [m["field"] + (" (required)" if m["required"] else "") for m in s["missing"]]
+        if absent:
+            out.print(f"          no column for: {', '.join(absent)}", soft_wrap=True)
 
 
 def show_findings(findings: list[Finding], name: str, as_of: dt.date) -> None:

@@ -63,6 +63,13 @@ def resolve_as_of(book: Book, given: dt.date | None, today: dt.date | None = Non
     return given or book.settings.as_of or today or dt.date.today()
 
 
+def sheet_is_required(name: str) -> bool:
+    """Whether a missing input sheet is an error (rather than a warning, or the add-in's defaults)."""
+    from billing_addin.schema import INPUT_SHEETS
+
+    return any(spec.name == name and spec.when_missing == "error" for spec in INPUT_SHEETS)
+
+
 def rows_read(book: Book) -> int:
     return sum(len(sd) for sd in book.sheets.values() if sd is not None)
 
