@@ -30,6 +30,7 @@ from billing_addin.documents.render import DocxRenderer, RenderedLetter, RenderE
 from billing_addin.documents.templates import SHIPPED, check_templates
 from billing_addin.documents.variables import KINDS
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
+from billing_addin.held_back import paid_since
 from billing_addin.ledger import VOID, build_ledger
 from billing_addin.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord, read_letter_log
 from billing_addin.patch import OwnedSheet, Patch
@@ -147,6 +148,21 @@ def make_letters(
         result.details = f"no {kind} letters to make"
         return result
 
+    # Letters go out today: as of an earlier date, a customer who has paid since is held back (that money is
+    # not in the figures); everyone else gets their letter.
+    if kind in ("dunning", "invoice"):
+        since = paid_since(book, as_of, now.date())
+        if since:
+            skipped += [
+                {"customer_id": x.customer_id, "reason": since[x.customer_id.casefold()]}
+                for x in letters
+                if x.customer_id.casefold() in since
+            ]
+            letters = [x for x in letters if x.customer_id.casefold() not in since]
+            result.counts["skipped"] = len(skipped)
+            if not letters:
+                result.details = f"no {kind} letters made: every customer has paid since {as_of}"
+                return result
     # Letters from rows with errors in them would tell customers wrong amounts and dates: such customers
     # are held back, and an error that concerns everyone (or a customer that cannot be told) stops the batch.
     errors = checked.errors
