@@ -272,7 +272,7 @@ INVOICES = SheetSpec(
             "Hold Until",
             Kind.DATE,
             "No reminders or fees until this date.",
-            aliases=("Hold", "On Hold Until", "Hold Date"),
+            aliases=("Hold", "On Hold Until", "Hold Date", "On Hold", "Held Until"),
             width=12,
         ),
         Field(
