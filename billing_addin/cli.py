@@ -261,8 +261,12 @@ def show_columns(report: list[dict]) -> None:
             f"[bold]{_plain(s['title'])}[/bold] ({where}header row {s['header_row']}, {s['rows']} row(s)): "
             f"{len(s['columns'])} column(s) read, {len(s['ignored'])} ignored"
         )
+        as_named = [c for c in s["columns"] if c["header"] == c["field"]]
+        if as_named:  # the usual case, one line: the columns whose header is the field's own name
+            out.print("  as named: " + ", ".join(f"{c['cell']} {_plain(c['header'])}" for c in as_named))
         for c in s["columns"]:
-            out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> {c['field']}", soft_wrap=True)
+            if c["header"] != c["field"]:
+                out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> {c['field']}", soft_wrap=True)
         for c in s["ignored"]:
             note = f" ({_plain(c['note'])})" if c["note"] else ""
             out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> ignored{note}", soft_wrap=True)
