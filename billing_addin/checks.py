@@ -150,20 +150,42 @@ def check_required(book: Book, as_of: dt.date) -> list[Finding]:
         if sd is None:
             continue
         unreadable = {(p.field, p.row) for p in sd.problems}
+        totals: set[int] | None = None
         for f in sd.spec.required:
             if f.name not in sd.columns or None not in sd.columns[f.name]:
                 continue  # the column is complete (a C-speed scan spares the row loop)
+            totals = _total_rows(sd) if totals is None else totals
             for row, v in zip(sd.rows, sd.columns[f.name]):
                 if v is None and (f.name, row) not in unreadable:
+                    hint = f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}"
+                    if row in totals:
+                        hint = (
+                            "This looks like a total row: every row under the header is read as data, blank rows "
+                            "between or not. Move totals to another sheet (or above the header)."
+                        )
                     out.append(
                         error(
                             "required",
                             sd.title,
                             sd.cell(f.name, row),
                             f"{sd.headers[f.name]} is empty in row {row}.",
-                            f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}",
+                            hint,
                         )
                     )
+    return out
+
+
+_TOTAL_WORDS = frozenset(
+    {"total", "totals", "grand total", "subtotal", "sub-total", "sum", "summe", "gesamt", "totaal"}
+)
+
+
+def _total_rows(sd: SheetData) -> set[int]:
+    """Rows one of whose text cells reads "Total" (or the like): a total row under the data."""
+    out = set()
+    for name, column in sd.columns.items():
+        if sd.spec.field(name).kind in (Kind.ID, Kind.TEXT):
+            out.update(row for row, v in zip(sd.rows, column) if isinstance(v, str) and v.casefold() in _TOTAL_WORDS)
     return out
 
 

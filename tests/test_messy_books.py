@@ -104,3 +104,14 @@ def test_yes_no_under_hold_until_is_one_finding_for_the_column(data, tmp_path, c
     flags = [f for f in found if f["code"] == "flag-column"]
     assert code == 1 and [(f["sheet"], f["cell"], f["severity"]) for f in flags] == [("Invoices", "J1", "error")]
     assert not [f for f in found if f["code"] == "not-a-date"]  # one finding, not one per cell
+
+
+def test_a_total_row_is_named_as_one(data, tmp_path, capsys):
+    shape = next(s for s in SHAPES if s.name == "a total row under the data")
+    path = write_shape(tmp_path / "messy.xlsx", data, shape)
+    code = cli.main(["validate", str(path), "--as-of", str(AS_OF), "--json"])
+    found = [f for f in json.loads(capsys.readouterr().out) if f["severity"] == "error"]
+    total_row = len(data.rows["Invoices"]) + 3  # header row 1, the data, one blank row, then the total
+    assert code == 1 and {f["cell"] for f in found} == {f"B{total_row}", f"C{total_row}"}
+    assert all(f["code"] == "required" and "looks like a total row" in f["hint"] for f in found)
+
