@@ -38,6 +38,17 @@ class CellProblem:
     hint: str
 
 
+@dataclass(frozen=True)
+class ColumnProblem:
+    """A whole column that cannot be read as its field (reported once, on its header cell)."""
+
+    field: str
+    severity: str  # "error" or "warning"
+    code: str
+    message: str
+    hint: str
+
+
 @dataclass
 class SheetData:
     """One input sheet as read: typed columns (None when blank), the Excel row number of each data row,
@@ -54,6 +65,9 @@ class SheetData:
     headers: dict[str, str] = field(default_factory=dict)  # field name -> header text as the user wrote it
     extra_headers: list[str] = field(default_factory=list)  # user columns the schema does not know (kept)
     in_table: str | None = None  # name of the Excel Table the data came from, if any
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (column letter, header) of columns not read
+    next_free: str = "A"  # the column just right of the header row's last header cell
+    column_problems: list[ColumnProblem] = field(default_factory=list)
 
     def cell(self, field_name: str, row: int) -> str:
         """A1 address of a field's cell in a row; the header cell when `row` is the header row."""

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
-from billing_addin.book import Book, SheetData, column_letter
+from billing_addin.book import Book, SheetData
+from billing_addin.column_report import lookalike, lookalike_text
 from billing_addin.findings import Finding, error, warning
 from billing_addin.money import format_cents
 from billing_addin.schema import (
@@ -70,7 +71,7 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
                 )
             )
             continue
-        next_free = _next_free_column(sd)
+        next_free = sd.next_free
         for name in sd.missing:
             f = spec.field(name)
             if not f.required:
@@ -99,29 +100,48 @@ def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
-def _next_free_column(sd: SheetData) -> str:
-    used = [_col_index(letter) for letter in sd.letters.values()]
-    return column_letter(max(used) + 1 + len(sd.extra_headers)) if used else "A"
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for c in letters:
-        n = n * 26 + ord(c) - 64
-    return n - 1
+def check_columns(book: Book, as_of: dt.date) -> list[Finding]:
+    """A whole column that cannot be read as its field (Yes/No under a date), and a column the add-in ignores
+    although its header looks like a field (of this sheet, or of another): nothing is dropped silently."""
+    out = []
+    for sd in book.sheets.values():
+        if sd is None:
+            continue
+        for p in sd.column_problems:
+            make = error if p.severity == "error" else warning
+            out.append(make(p.code, sd.title, sd.cell(p.field, sd.header_row), p.message, p.hint))
+        for letter, header in sd.ignored:
+            like = lookalike(sd, header)
+            if like is None:
+                continue
+            if like.same_sheet and like.taken_by is None:
+                hint = f"Rename the header to '{like.field}' if that is what the column holds."
+            elif like.same_sheet:
+                hint = f"Only one column can be {like.field}; rename or remove the other if this one is meant."
+            else:
+                hint = f"Move the column to the {like.sheet} sheet if it belongs there; otherwise nothing to do."
+            out.append(
+                warning(
+                    "column-not-read",
+                    sd.title,
+                    f"{letter}{sd.header_row}",
+                    f"Column '{header}' is not read: it {lookalike_text(sd, like)}.",
+                    hint + " Columns the add-in does not read are kept as they are.",
+                )
+            )
+    return out
 
 
 def check_cell_types(book: Book, as_of: dt.date) -> list[Finding]:
-    """Text such as 'TBD' in a money or date cell, a word that is not one of a column's choices; a column of
-    text dates whose day/month order is unknown or mixed, once for the column on its header cell (its
-    cells left unread are not reported one by one)."""
+    """Text such as 'TBD' in a money or date cell, a word that is not one of a column's choices. (The cells of a
+    text date column whose day/month order is unknown or mixed are told once, by check_columns.)"""
     out = []
     for sd in book.sheets.values():
         if sd is None:
             continue
         for p in sd.problems:
             if p.code == DATE_ORDER_UNKNOWN:
-                continue  # told once for the column
+                continue  # told once for the column (a ColumnProblem)
             header = sd.headers.get(p.field, p.field)
             out.append(error(p.code, sd.title, sd.cell(p.field, p.row), f"{header}: {p.message}.", p.hint))
     return out
@@ -134,20 +154,42 @@ def check_required(book: Book, as_of: dt.date) -> list[Finding]:
         if sd is None:
             continue
         unreadable = {(p.field, p.row) for p in sd.problems}
+        totals: set[int] | None = None
         for f in sd.spec.required:
             if f.name not in sd.columns or None not in sd.columns[f.name]:
                 continue  # the column is complete (a C-speed scan spares the row loop)
+            totals = _total_rows(sd) if totals is None else totals
             for row, v in zip(sd.rows, sd.columns[f.name]):
                 if v is None and (f.name, row) not in unreadable:
+                    hint = f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}"
+                    if row in totals:
+                        hint = (
+                            "This looks like a total row: every row under the header is read as data, blank rows "
+                            "between or not. Move totals to another sheet (or above the header)."
+                        )
                     out.append(
                         error(
                             "required",
                             sd.title,
                             sd.cell(f.name, row),
                             f"{sd.headers[f.name]} is empty in row {row}.",
-                            f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}",
+                            hint,
                         )
                     )
+    return out
+
+
+_TOTAL_WORDS = frozenset(
+    {"total", "totals", "grand total", "subtotal", "sub-total", "sum", "summe", "gesamt", "totaal"}
+)
+
+
+def _total_rows(sd: SheetData) -> set[int]:
+    """Rows one of whose text cells reads "Total" (or the like): a total row under the data."""
+    out = set()
+    for name, column in sd.columns.items():
+        if sd.spec.field(name).kind in (Kind.ID, Kind.TEXT):
+            out.update(row for row, v in zip(sd.rows, column) if isinstance(v, str) and v.casefold() in _TOTAL_WORDS)
     return out
 
 
@@ -358,19 +400,27 @@ def check_due_dates(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
+def today() -> dt.date:
+    """Today's real date: what a date typed in the future is measured against (the as-of date may be any day,
+    and month-end runs after the fact are normal)."""
+    return dt.date.today()
+
+
 def check_payment_dates(book: Book, as_of: dt.date) -> list[Finding]:
-    """A payment dated after the as-of date, or before the invoice it is applied to."""
+    """A payment dated after today (money cannot have arrived yet), or before the invoice it is applied to.
+    One dated after the as-of date but not after today is simply not counted as of that date (check_later_rows)."""
     sd = book.sheet(PAYMENTS.name)
     out = []
+    now = today()
     late = max(present(sd, "Payment Date"), default=None)
-    for row, paid in values(sd, "Payment Date") if late is not None and late > as_of else ():
-        if paid > as_of:
+    for row, paid in values(sd, "Payment Date") if late is not None and late > now else ():
+        if paid > now:
             out.append(
                 error(
                     "payment-in-future",
                     sd.title,
                     sd.cell("Payment Date", row),
-                    f"Payment date {paid} is after the as-of date {as_of}.",
+                    f"Payment date {paid} is after today ({now}).",
                     "Correct the date; record a payment only once the money has arrived.",
                 )
             )
@@ -524,9 +574,39 @@ def check_duplicate_payments(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
+# The date column of each row sheet that says from when a row counts.
+_DATED_BY = {INVOICES.name: ("Invoice Date", "invoice"), PAYMENTS.name: ("Payment Date", "payment")}
+_DATED_BY[ADJUSTMENTS.name] = ("Date", "adjustment")
+
+
+def check_later_rows(book: Book, as_of: dt.date) -> list[Finding]:
+    """Rows dated after the as-of date are not in effect for figures as of that date: said once per sheet, with
+    how many and the first one's cell (a month-end run made after the fact leaves out what came since)."""
+    out = []
+    for name, (column, what) in _DATED_BY.items():
+        sd = book.sheet(name)
+        if max(present(sd, column), default=as_of) <= as_of:
+            continue
+        later = [row for row, d in values(sd, column) if d > as_of]
+        out.append(
+            warning(
+                "rows-after-as-of",
+                sd.title,
+                sd.cell(column, later[0]),
+                f"{len(later)} {what}(s) dated after {as_of} are left out of figures as of {as_of} "
+                f"(the first in row {later[0]}).",
+                "Nothing to fix for a run as of an earlier date; use a later as-of date to count them.",
+            )
+        )
+    return out
+
+
 def check_implausible_dates(book: Book, as_of: dt.date) -> list[Finding]:
-    """Dates before 2000 or more than five years after the as-of date (2205 typed for 2025)."""
-    latest = _add_years(as_of, 5)
+    """Dates before 2000 or more than five years after today or the as-of date, whichever is later (2205
+    typed for 2025). Today's date, not only the as-of date: a run as of a past month end must not take the
+    reference rates published since for typing mistakes."""
+    since = max(as_of, today())
+    latest = _add_years(since, 5)
     out = []
     for sd in book.sheets.values():
         if sd is None:
@@ -542,7 +622,7 @@ def check_implausible_dates(book: Book, as_of: dt.date) -> list[Finding]:
                             "implausible-date",
                             sd.title,
                             sd.cell(f.name, row),
-                            f"{sd.headers[f.name]} {d} is more than five years after {as_of}.",
+                            f"{sd.headers[f.name]} {d} is more than five years after {since}.",
                             "Check the year for a typing mistake (e.g. 2205 for 2025).",
                         )
                     )
@@ -690,6 +770,7 @@ def check_dunning_levels(book: Book, as_of: dt.date) -> list[Finding]:
 
 CHECKS: tuple[Check, ...] = (
     check_structure,
+    check_columns,
     check_cell_types,
     check_required,
     check_amounts,
@@ -698,6 +779,7 @@ CHECKS: tuple[Check, ...] = (
     check_invoice_references,
     check_due_dates,
     check_payment_dates,
+    check_later_rows,
     check_overapplied,
     check_currencies,
     check_emails,

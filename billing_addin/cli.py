@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from billing_addin import commands
+from billing_addin.column_report import column_report
 from billing_addin.customer_parts import parts_for
 from billing_addin.documents.letters_cli import register as add_letters_parsers
 from billing_addin.excel import addin_cli
@@ -79,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print only a JSON array of findings")
     v.add_argument("--write", action="store_true", help="also write the Findings and Audit sheets into the book")
     v.set_defaults(func=cmd_validate)
+
+    c = sub.add_parser("columns", help="how each sheet's columns were understood: header cell -> field, ignored")
+    c.add_argument("book", type=Path, help="the workbook (.xlsx or .xlsm)")
+    c.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    c.set_defaults(func=cmd_columns)
 
     n = sub.add_parser("new", help="write an empty billing workbook from the template")
     n.add_argument("path", type=Path)
@@ -222,10 +228,51 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False, indent=1))
     else:
+        show_columns(column_report(book))
         show_findings(result.findings, args.book.name, as_of)
     if args.write and not write_patch(args.book, result, book, stamp):
         return EXIT_NOT_WRITTEN
     return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def cmd_columns(args: argparse.Namespace) -> int:
+    """How the columns were understood; exit 1 when a sheet or a required column is missing (as validate)."""
+    book, _ = load(args.book, for_write=False)
+    report = column_report(book)
+    if args.json:
+        _print_json({"book": args.book.name, "sheets": report})
+    else:
+        show_columns(report)
+    missing = any(
+        (not s["found"] and commands.sheet_is_required(s["sheet"])) or any(m["required"] for m in s.get("missing", []))
+        for s in report
+    )
+    return EXIT_ERRORS if missing else EXIT_OK
+
+
+def show_columns(report: list[dict]) -> None:
+    """Per sheet, one line per column: header cell, header, the field it is read as (or why it is not)."""
+    for s in report:
+        if not s["found"]:
+            out.print(f"[bold]{s['sheet']}[/bold]: no such sheet")
+            continue
+        where = f"table {s['table']}, " if s["table"] else ""
+        out.print(
+            f"[bold]{_plain(s['title'])}[/bold] ({where}header row {s['header_row']}, {s['rows']} row(s)): "
+            f"{len(s['columns'])} column(s) read, {len(s['ignored'])} ignored"
+        )
+        as_named = [c for c in s["columns"] if c["header"] == c["field"]]
+        if as_named:  # the usual case, one line: the columns whose header is the field's own name
+            out.print("  as named: " + ", ".join(f"{c['cell']} {_plain(c['header'])}" for c in as_named))
+        for c in s["columns"]:
+            if c["header"] != c["field"]:
+                out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> {c['field']}", soft_wrap=True)
+        for c in s["ignored"]:
+            note = f" ({_plain(c['note'])})" if c["note"] else ""
+            out.print(f"  {c['cell']:>6}  {_plain(c['header'])} -> ignored{note}", soft_wrap=True)
+        absent = [m["field"] + (" (required)" if m["required"] else "") for m in s["missing"]]
+        if absent:
+            out.print(f"          no column for: {', '.join(absent)}", soft_wrap=True)
 
 
 def show_findings(findings: list[Finding], name: str, as_of: dt.date) -> None:
@@ -388,6 +435,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     parts = 1 if args.write else parts_for(book)  # a preview of a big book: one process per core
     result = commands.refresh(book, as_of, user=audit_user(book), sheets=args.write, parts=parts)
     keep_until_exit(result)
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
@@ -397,6 +446,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.write and not write_patch(args.book, result, book, stamp):
         return EXIT_NOT_WRITTEN
     return EXIT_ERRORS if result.errors else EXIT_OK
+
+
+def show_stopped(args: argparse.Namespace, result: commands.Result) -> int:
+    """A command that made no figures (data["stopped"]): its findings, as JSON or as tables; exit 1."""
+    if args.json:
+        _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        show_findings(result.findings, args.book.name, result.as_of)
+    return EXIT_ERRORS
 
 
 def show_portfolio(data: dict) -> None:
@@ -426,6 +484,8 @@ def cmd_fees(args: argparse.Namespace) -> int:
     book, stamp = load(args.book, for_write=args.post)
     as_of = commands.resolve_as_of(book, args.as_of)
     result = commands.fees(book, as_of, post=args.post, user=audit_user(book))
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
@@ -460,6 +520,8 @@ def cmd_dunning(args: argparse.Namespace) -> int:
     book, _ = load(args.book, for_write=False)
     as_of = commands.resolve_as_of(book, args.as_of)
     result = commands.dunning(book, as_of)
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
         return EXIT_ERRORS if result.errors else EXIT_OK
@@ -500,6 +562,8 @@ def cmd_statement(args: argparse.Namespace) -> int:
     except ValueError as e:
         err.print(f"billing: {e}", markup=False)
         return EXIT_UNREADABLE
+    if result.data.get("stopped"):
+        return show_stopped(args, result)
     if args.json:
         _print_json(result.data)
         return EXIT_OK

@@ -13,7 +13,7 @@ from billing_addin.book import Book
 from billing_addin.checks import run_checks
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.gc_pause import gc_paused
-from billing_addin.held_back import held_back
+from billing_addin.held_back import HeldBack, held_back, stopping_errors
 from billing_addin.money import format_cents
 from billing_addin.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
 
@@ -61,6 +61,13 @@ class Result:
 def resolve_as_of(book: Book, given: dt.date | None, today: dt.date | None = None) -> dt.date:
     """The as-of date: given on the command line, else the Settings sheet's, else today."""
     return given or book.settings.as_of or today or dt.date.today()
+
+
+def sheet_is_required(name: str) -> bool:
+    """Whether a missing input sheet is an error (rather than a warning, or the add-in's defaults)."""
+    from billing_addin.schema import INPUT_SHEETS
+
+    return any(spec.name == name and spec.when_missing == "error" for spec in INPUT_SHEETS)
 
 
 def rows_read(book: Book) -> int:
@@ -126,6 +133,59 @@ def _blank_to_none(v: object) -> object:
     return None if v == "" else v
 
 
+# --- checked before figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What validation found before a command made figures: every finding, the customers its errors hold
+    back, and the errors that stop every figure (a sheet or column the figures need is missing or unreadable)."""
+
+    findings: list[Finding]
+    held: HeldBack
+    stop: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+
+def check_first(book: Book, as_of: dt.date) -> Checked:
+    """Run every check, as each command that prints or writes figures does before it makes them."""
+    findings = run_checks(book, as_of)
+    return Checked(findings, held_back(book, findings), stopping_errors(findings))
+
+
+def stopped(command: str, book: Book, as_of: dt.date, checked: Checked) -> Result:
+    """The result of a command that made no figures because `checked.stop` is not empty: the errors, and
+    one more that says nothing was computed. data["stopped"] is True; no other figure is there."""
+    why = Finding(
+        ERROR,
+        "no-figures",
+        "",
+        "",
+        f"Nothing was computed: the workbook lacks {len(checked.stop)} sheet(s) or column(s) the figures depend on, "
+        "or could not read them (listed above). Figures made without them would be wrong.",
+        "Fix each one at the cell named; `billing columns BOOK` shows how every column was understood.",
+    )
+    result = Result(command, as_of, [*sort_findings(checked.errors, book.sheet_titles), why])
+    result.data = {"as_of": as_of.isoformat(), "stopped": True}
+    result.counts = {"errors": len(result.errors), "warnings": 0, "rows": rows_read(book)}
+    result.details = f"stopped: {len(checked.stop)} missing or unreadable sheet(s) or column(s)"
+    return result
+
+
+def held_back_json(checked: Checked, customer_ids) -> list[dict]:
+    """{customer_id, reason} for each of `customer_ids` (in order, once) that the checks' errors hold back."""
+    out, seen = [], set()
+    for cid in customer_ids:
+        key = cid.casefold()
+        if key not in seen and checked.held.holds(cid):
+            seen.add(key)
+            out.append({"customer_id": cid, "reason": checked.held.reason(cid)})
+    return out
+
+
 # --- ledger commands -----------------------------------------------------------------------------------
 
 
@@ -154,17 +214,38 @@ def refresh(
     from billing_addin.customer_parts import split_book
 
     with gc_paused():
+        checked = check_first(book, as_of)
+        if checked.stop:
+            return stopped("refresh", book, as_of, checked)
         plans = split_book(book, parts) if parts > 1 and not sheets else None
         if plans is not None:
-            return _refresh_in_parts(book, as_of, plans)
-        return _refresh(book, as_of, now, user, sheets)
+            return _refresh_in_parts(book, as_of, plans, checked)
+        return _refresh(book, as_of, now, user, sheets, checked)
 
 
-def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | None, sheets: bool) -> Result:
+def _add_checked(result: Result, book: Book, checked: Checked) -> None:
+    """A refresh's figures with the validation errors beside them: the errors join the findings (so the
+    command exits 1), and the customers they concern are listed under held_back, their letters marked."""
+    if not checked.errors:
+        result.data["held_back"] = []
+        for letter in result.data["dunning"]["letters"]:
+            letter["held_back"] = None
+        return
+    result.findings = sort_findings([*result.findings, *checked.errors], book.sheet_titles)
+    result.counts.update(errors=len(result.errors), warnings=len(result.warnings))
+    result.data["held_back"] = held_back_json(checked, [c["customer_id"] for c in result.data["customers"]])
+    for letter in result.data["dunning"]["letters"]:
+        cid = letter["customer_id"]
+        letter["held_back"] = checked.held.reason(cid) if checked.held.holds(cid) else None
+
+
+def _refresh(
+    book: Book, as_of: dt.date, now: dt.datetime | None, user: str | None, sheets: bool, checked: Checked
+) -> Result:
     from billing_addin import reports
 
     preview, ledger, fees, decisions, skips = _preview(book, as_of)
-    result = _refresh_result(book, as_of, [preview])
+    result = _refresh_result(book, as_of, [preview], checked)
     result.ledger = ledger
     if not sheets:
         return result
@@ -180,7 +261,7 @@ def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | No
     return result
 
 
-def _refresh_in_parts(book: Book, as_of: dt.date, plans: list) -> Result:
+def _refresh_in_parts(book: Book, as_of: dt.date, plans: list, checked: Checked) -> Result:
     from billing_addin.customer_parts import book_part, run_parts
 
     ledgers = []
@@ -190,7 +271,7 @@ def _refresh_in_parts(book: Book, as_of: dt.date, plans: list) -> Result:
         ledgers.append(ledger)  # here, the first part's: kept with the result (see Result.ledger)
         return preview
 
-    result = _refresh_result(book, as_of, run_parts(part, len(plans)))
+    result = _refresh_result(book, as_of, run_parts(part, len(plans)), checked)
     result.ledger = ledgers[0]
     return result
 
@@ -246,9 +327,9 @@ def _preview(book: Book, as_of: dt.date):
     return preview, ledger, fees, decisions, skips
 
 
-def _refresh_result(book: Book, as_of: dt.date, previews: list[Preview]) -> Result:
-    """The refresh result (findings, counts, details, data) of a book from its previews: one for the whole
-    book, or one per part."""
+def _refresh_result(book: Book, as_of: dt.date, previews: list[Preview], checked: Checked) -> Result:
+    """The refresh result (findings, counts, details, data) of a book from its previews (one for the whole
+    book, or one per part), with what the checks found (see _add_checked)."""
     from billing_addin.reports import dso
 
     findings = sort_findings([f for p in previews for f in p.findings], book.sheet_titles)
@@ -287,6 +368,7 @@ def _refresh_result(book: Book, as_of: dt.date, previews: list[Preview]) -> Resu
     result.details = (
         f"{len(customers)} customer balances, {to_post} invoices with fees to post, {len(letters)} letters due"
     )
+    _add_checked(result, book, checked)
     return result
 
 
@@ -371,6 +453,9 @@ def fees(
     from billing_addin.ledger import build_ledger
     from billing_addin.patch import AppendRows
 
+    checked = check_first(book, as_of)
+    if checked.stop:
+        return stopped("fees", book, as_of, checked)
     ledger = build_ledger(book, as_of)
     rates, findings = _ledger_findings(book)
     accruals, fee_findings = accrue_fees(book, ledger, rates)
@@ -378,10 +463,10 @@ def fees(
     to_post = [f for f in accruals if f.to_post > 0]
     result.data = {"as_of": as_of.isoformat(), "fees": [fee_json(f) for f in accruals], "posted": post}
     result.counts = {"errors": len(result.errors), "warnings": len(result.warnings), "rows": rows_read(book)}
+    held = _checked_for_posting(book, result, checked, post)
+    if held is None:
+        return result
     if post:
-        held = _checked_for_posting(book, as_of, result)
-        if held is None:
-            return result
         to_post = [f for f in to_post if not held.holds(f.customer_id)]
     total = sum(f.to_post for f in to_post)
     result.details = f"{len(to_post)} late fees, {money_text(total)} in all" + (" posted" if post else " (preview)")
@@ -435,16 +520,16 @@ def fees(
     return result
 
 
-def _checked_for_posting(book: Book, as_of: dt.date, result: Result):
+def _checked_for_posting(book: Book, result: Result, checked: Checked, post: bool):
     """Late fees computed from rows with errors in them would be wrong (a "TBD" amount, a payment applied
-    to no invoice). Validate first: an error that concerns every customer (or one whose customer cannot be
+    to no invoice). Validated first: an error that concerns every customer (or one whose customer cannot be
     told) stops the posting, and None is returned; otherwise the customers whose rows have errors are held
-    back and the rest are posted. Either way the result carries the errors and says what was not posted."""
-    checked = run_checks(book, as_of)
-    held = held_back(book, checked)
-    errors = [f for f in checked if f.severity == ERROR]
+    back and the rest are posted. Either way the result carries the errors and says what was not posted.
+    A preview (not `post`) lists the errors and the fees they hold back, and posts nothing anyway."""
+    held = checked.held
+    errors = checked.errors
     result.findings = sort_findings([*result.findings, *errors], book.sheet_titles)
-    if held.everyone:
+    if held.everyone and post:
         result.findings.append(
             Finding(
                 ERROR,
@@ -471,7 +556,7 @@ def _checked_for_posting(book: Book, as_of: dt.date, result: Result):
         if f["to_post"] != "0.00" and held.holds(f["customer_id"])
     ]
     customers = {h["customer_id"] for h in result.data["held_back"]}
-    if customers:
+    if customers and post:
         result.findings.append(
             Finding(
                 WARNING,
@@ -500,15 +585,19 @@ def dunning(book: Book, as_of: dt.date) -> Result:
     from billing_addin.ledger import build_ledger
     from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
 
+    checked = check_first(book, as_of)
+    if checked.stop:
+        return stopped("dunning", book, as_of, checked)
     ledger = build_ledger(book, as_of)
     levels, findings = levels_from_book(book)
     decisions, skips = plan_dunning(
         book, as_of, ledger=ledger, levels=levels, log=read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
     )
-    result = Result("dunning", as_of, sort_findings(findings, book.sheet_titles))
+    # The validation errors come with the preview (and make it exit 1): its amounts may depend on those cells.
+    result = Result("dunning", as_of, sort_findings([*findings, *checked.errors], book.sheet_titles))
     result.data = {"as_of": as_of.isoformat(), **dunning_json(decisions, skips)}
     # The letters that `billing letters` would hold back today, and why: validation errors in the customer's rows.
-    held = held_back(book, run_checks(book, as_of))
+    held = checked.held
     for letter in result.data["letters"]:
         letter["held_back"] = held.reason(letter["customer_id"]) if held.holds(letter["customer_id"]) else None
     waiting = sum(1 for letter in result.data["letters"] if letter["held_back"])
@@ -532,6 +621,23 @@ def statement(book: Book, customer_id: str, start: dt.date, end: dt.date) -> Res
     """A statement of account for one customer and period (one per currency). KeyError if unknown."""
     from billing_addin.statements import statements
 
+    checked = check_first(book, end)
+    if checked.stop:
+        return stopped("statement", book, end, checked)
+    if checked.held.holds(customer_id):  # a statement from rows with errors in them would tell wrong amounts
+        result = Result("statement", end, sort_findings(checked.errors, book.sheet_titles))
+        result.findings.append(
+            Finding(
+                ERROR,
+                "statement-held-back",
+                "",
+                "",
+                f"No statement for {customer_id}: {checked.held.reason(customer_id)}.",
+                "Each error above names its cell (or run `billing validate BOOK`).",
+            )
+        )
+        result.data = {"customer_id": customer_id, "stopped": True}
+        return result
     result = Result("statement", end)
     stmts = statements(book, customer_id, start, end)
     result.data = {

@@ -10,6 +10,7 @@ may belong to anyone).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,17 @@ _INVOICE_COLUMN = {
     ADJUSTMENTS.name: "Invoice No",
 }
 _ROW_OF_CELL = re.compile(r"^[A-Z]{1,3}(\d+)$")
+
+# Errors that leave no figure worth showing: a sheet or a column the figures are made from is not there, or
+# could not be read as a whole. Balances made without the Payment Date column look right and are wrong for
+# everyone, so every command that prints or writes figures stops on these; row-level errors only hold back
+# the customers they concern.
+STOPPING_CODES = frozenset({"missing-sheet", "missing-column", "ambiguous-date-column", "mixed-date-order"})
+
+
+def stopping_errors(findings: list[Finding]) -> list[Finding]:
+    """The errors among `findings` that stop every figure (see STOPPING_CODES)."""
+    return [f for f in findings if f.severity == ERROR and f.code in STOPPING_CODES]
 
 
 @dataclass
@@ -117,3 +129,19 @@ def _customers_of_invoice(book: Book, no: str) -> set[str]:
                     index.setdefault(n.casefold(), set()).add(cid.casefold())
         book.cache["held-back:invoices"] = index
     return index.get(no.casefold(), set())
+
+
+def paid_since(book: Book, as_of: dt.date, today: dt.date) -> dict[str, str]:
+    """Customers (casefolded ID) who paid after `as_of` and by `today`, with the reason a letter as of `as_of`
+    is held back for them: letters go out today, and one that asks for money paid since would be wrong."""
+    sd = book.sheet(PAYMENTS.name)
+    if sd is None or as_of >= today or not sd.has("Payment Date") or not sd.has("Customer ID"):
+        return {}
+    out: dict[str, str] = {}
+    for row, cid, day in zip(sd.rows, sd.columns["Customer ID"], sd.columns["Payment Date"]):
+        if cid is not None and day is not None and as_of < day <= today and cid.casefold() not in out:
+            out[cid.casefold()] = (
+                f"held back: paid since {as_of} ({sd.title}!{sd.cell('Payment Date', row)}, {day}); "
+                "a letter as of that date would ask for money already paid: make it with a later as-of date"
+            )
+    return out

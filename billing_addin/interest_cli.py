@@ -27,7 +27,7 @@ from billing_addin.statutory import (
 )
 from billing_addin.values import parse_money_text
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class BadInput(Exception):
@@ -77,7 +77,9 @@ def cmd_interest(args: argparse.Namespace) -> int:
             raise BadInput(f"--margin must be at least 8 points (the law's minimum), not {args.margin}")
         rates = SOURCED_RATES
         if args.book is not None:
-            rates = _book_rates(args.book)
+            rates = _book_rates(args.book, paid)
+            if rates is None:
+                return EXIT_ERRORS
         result = statutory_interest(regime, cents, due, paid, rates=rates, reference_rate=given, margin=margin)
     except (BadInput, RateNotCovered, ValueError) as e:
         print(f"billing: {e}", file=sys.stderr)
@@ -89,12 +91,22 @@ def cmd_interest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _book_rates(path: Path):
+def _book_rates(path: Path, on: dt.date):
+    """The book's rates over the sourced ones; None (after saying why) when the RateTable sheet has an error
+    (a missing column, a rate out of range): interest from a table that could not be read would be a guess."""
+    from billing_addin.commands import check_first
     from billing_addin.reader import read_book  # UnreadableWorkbook is reported by cli.main (exit 2)
 
-    rates, findings = rates_from_book(read_book(path))
-    for f in findings:
-        print(f"billing: {f.severity}: {f.sheet}!{f.cell}: {f.message}", file=sys.stderr)
+    book = read_book(path)
+    table = book.sheet("RateTable")
+    title = (table.title if table is not None else "RateTable").casefold()
+    errors = [f for f in check_first(book, on).errors if f.sheet.casefold() == title]
+    rates, findings = rates_from_book(book)
+    for f in sorted({*errors, *findings}):
+        print(f"billing: {f.severity}: {f.sheet}!{f.cell}: {f.message} {f.hint}", file=sys.stderr)
+    if errors or any(f.severity == "error" for f in findings):
+        print("billing: no interest computed: fix the RateTable sheet first.", file=sys.stderr)
+        return None
     return rates
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 from operator import itemgetter
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import python_calamine as pc
 
-from billing_addin.book import Book, CellProblem, Settings, SheetData, column_letter
+from billing_addin.book import Book, CellProblem, ColumnProblem, Settings, SheetData, column_letter
 from billing_addin.gc_pause import gc_paused
 from billing_addin.schema import (
     INPUT_SHEETS,
@@ -37,7 +38,9 @@ from billing_addin.values import (
     YMD,
     DateOrder,
     convert_column,
+    flag_of,
     is_blank,
+    looks_like_flags,
     parse_date,
     show,
     show_full,
@@ -204,18 +207,29 @@ def quiet_stderr():
         os.close(saved)
 
 
+# A currency named in a header ("Amount USD", "Amount in EUR") says nothing about the field: it is dropped
+# when the rest of the header is a field's name ("Amount ($)" loses its symbol with the punctuation anyway).
+_CURRENCY_IN_HEADER = re.compile(
+    r"^(?:(?:usd|eur|gbp|chf|cad|aud|nzd|jpy|cny|inr|sek|nok|dkk|pln|czk|huf|zar|mxn|brl|sgd|hkd)(?:in)?)?(.+?)"
+    r"(?:(?:in)?(?:usd|eur|gbp|chf|cad|aud|nzd|jpy|cny|inr|sek|nok|dkk|pln|czk|huf|zar|mxn|brl|sgd|hkd))?$"
+)
+
+
 def match_headers(spec: SheetSpec, headers: Sequence[object]) -> dict[str, int]:
-    """Field name -> position in `headers`. Canonical names win over aliases; each column serves one field."""
+    """Field name -> position in `headers`. Canonical names win over aliases, and both over a header with a
+    currency code in it; each column serves one field."""
     keys = [normalize_header(h) for h in headers]
     found: dict[str, int] = {}
     used: set[int] = set()
-    for pass_aliases in (False, True):
+    for pass_keys, pass_aliases in ((keys, False), (keys, True), (None, False), (None, True)):
+        if pass_keys is None:  # the headers again, without a currency code
+            pass_keys = [(m[1] if (m := _CURRENCY_IN_HEADER.match(k)) else k) for k in keys]
         for f in spec.fields:
             if f.name in found:
                 continue
             names = f.aliases if pass_aliases else (f.name,)
             wanted = {normalize_header(n) for n in names}
-            for i, k in enumerate(keys):
+            for i, k in enumerate(pass_keys):
                 if i not in used and k and k in wanted:
                     found[f.name] = i
                     used.add(i)
@@ -253,8 +267,15 @@ def _sheet_from_range(
         s = len(match_headers(spec, r))
         if s > score:
             at, score = i, s
+    if score == 0:  # no header the schema knows: the first row that looks like a header (a title line does not)
+        at = next((i for i, r in enumerate(all_rows[:HEADER_SCAN_ROWS]) if _looks_like_header(r)), 0)
     headers = all_rows[at] if all_rows else []
     return _build_sheet(spec, title, row0 + at, col0, headers, all_rows[at + 1 :], None, order)
+
+
+def _looks_like_header(row: list) -> bool:
+    filled = [v for v in row if not is_blank(v)]
+    return len(filled) >= 2 and all(isinstance(v, str) for v in filled)
 
 
 def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, order: DateOrder = AUTO) -> SheetData:
@@ -271,20 +292,33 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, orde
         row_numbers = [first_row + i for i in keep]
     data: dict[str, list] = {}
     problems: list[CellProblem] = []
+    column_problems: list[ColumnProblem] = []
     for f in spec.fields:
         if f.name not in positions:
             continue
+        raw = _column(rows, positions[f.name], shortest)
         letter = column_letter(col0 + positions[f.name])
-        typed, bad = convert_column(
-            f, _column(rows, positions[f.name], shortest), order, lambda pos, c=letter: f"{c}{row_numbers[pos]}"
-        )
+        typed, bad = convert_column(f, raw, order, lambda pos, c=letter: f"{c}{row_numbers[pos]}")
+        flags = _flag_column_problem(f, show_full(headers[positions[f.name]]), raw, bad)
+        if flags is not None:  # one finding for the column, not one per cell
+            column_problems.append(flags)
+            if bad:
+                typed, bad = [None] * len(typed), []
         data[f.name] = typed
-        for pos, code, msg, hint in bad:  # position -1: the column as a whole, named by its header cell
-            problems.append(CellProblem(f.name, row_numbers[pos] if pos >= 0 else header_row0 + 1, code, msg, hint))
+        for pos, code, msg, hint in bad:
+            if pos < 0:  # the column as a whole (a text date column whose day/month order is unknown or mixed)
+                header = show_full(headers[positions[f.name]])
+                column_problems.append(ColumnProblem(f.name, "error", code, f"{header}: {msg}.", hint))
+            else:
+                problems.append(CellProblem(f.name, row_numbers[pos], code, msg, hint))
     letters = {name: column_letter(col0 + i) for name, i in positions.items()}
     header_text = {name: show_full(headers[i]) for name, i in positions.items()}
     known = set(positions.values())
     extras = [show_full(h) for i, h in enumerate(headers) if i not in known and not is_blank(h)]
+    ignored = [
+        (column_letter(col0 + i), show_full(h)) for i, h in enumerate(headers) if i not in known and not is_blank(h)
+    ]
+    filled = [i for i, h in enumerate(headers) if not is_blank(h)]
     return SheetData(
         spec=spec,
         title=title,
@@ -297,7 +331,45 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, orde
         headers=header_text,
         extra_headers=extras,
         in_table=table_name,
+        ignored=ignored,
+        next_free=column_letter(col0 + (filled[-1] + 1 if filled else 0)),
+        column_problems=column_problems,
     )
+
+
+def _flag_column_problem(f: Field, header: str, raw: list, bad: list) -> ColumnProblem | None:
+    """A column of Yes/No (or True/False, Y/N, x) under a field that is not a flag: one finding for it. An
+    error when its cells cannot be read as the field (a date, an amount), a warning when they are kept as text."""
+    if f.flag_text is not None or f.kind is Kind.CHOICE and _flags_are_choices(f) or not looks_like_flags(raw):
+        return None
+    example = next(show_full(v) for v in raw if not is_blank(v))
+    unreadable = bool(bad) or f.kind in (Kind.MONEY, Kind.DATE, Kind.INTEGER, Kind.NUMBER)
+    return ColumnProblem(
+        f.name,
+        "error" if unreadable else "warning",
+        "flag-column",
+        f"Column '{header}' holds yes/no values (such as {example!r}) but is read as {f.name}, "
+        f"which needs {_kind_words(f)}.",
+        f"Rename the header if this column means something else (it is then ignored), or fill it with "
+        f"{_kind_words(f)}.",
+    )
+
+
+def _flags_are_choices(f: Field) -> bool:
+    return any(flag_of(c) is not None for c in f.choices)
+
+
+def _kind_words(f: Field) -> str:
+    return {
+        Kind.DATE: "a date",
+        Kind.MONEY: "an amount",
+        Kind.INTEGER: "a whole number",
+        Kind.NUMBER: "a number",
+        Kind.ID: "an identifier",
+        Kind.CHOICE: "one of " + ", ".join(f.choices),
+        Kind.CURRENCY: "a currency code such as USD",
+        Kind.EMAIL: "an e-mail address",
+    }.get(f.kind, "text")
 
 
 def _column(rows: list, i: int, shortest: int) -> list:

@@ -37,6 +37,9 @@ class Field:
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     width: float = 14
+    # A text field that may hold a flag instead: Yes/No, Y/N, True/False, 1/0, x/blank (in several languages)
+    # are read as the flag (a "No" is never a dispute reason; a "Yes" is this text).
+    flag_text: str | None = None
 
     @property
     def number_format(self) -> str | None:
@@ -230,7 +233,7 @@ INVOICES = SheetSpec(
             "Due Date",
             Kind.DATE,
             "Date payment is due; blank = invoice date + the customer's terms.",
-            aliases=("Due", "Due Dt", "Payment Due", "Date Due"),
+            aliases=("Due", "Due Dt", "Payment Due", "Date Due", "Due On", "Payment Due Date", "Invoice Due Date"),
             width=12,
         ),
         Field(
@@ -269,15 +272,17 @@ INVOICES = SheetSpec(
             "Hold Until",
             Kind.DATE,
             "No reminders or fees until this date.",
-            aliases=("Hold", "On Hold Until", "Hold Date"),
+            aliases=("Hold", "On Hold Until", "Hold Date", "On Hold", "Held Until"),
             width=12,
         ),
         Field(
             "Dispute",
             Kind.TEXT,
-            "Why the customer disputes it; blank when there is no dispute.",
-            aliases=("Dispute Reason", "Disputed", "In Dispute"),
+            "Why the customer disputes it; blank when there is no dispute. Yes/No (Y/N, True/False, 1/0, x) "
+            "is read as a flag: No is no dispute.",
+            aliases=("Dispute Reason", "Disputed", "In Dispute", "Dispute Flag", "Is Disputed"),
             width=22,
+            flag_text="Disputed",
         ),
     ),
 )
@@ -301,7 +306,28 @@ PAYMENTS = SheetSpec(
             Kind.DATE,
             "Date the money arrived.",
             required=True,
-            aliases=("Date", "Paid On", "Date Paid", "Received", "Date Received", "Pmt Date", "Receipt Date"),
+            aliases=(
+                "Date",
+                "Paid On",
+                "Date Paid",
+                "Paid Date",
+                "Received",
+                "Date Received",
+                "Received Date",
+                "Payment Received Date",
+                "Date of Payment",
+                "Pmt Date",
+                "Receipt Date",
+                "Settled Date",
+                "Date Settled",
+                "Settlement Date",
+                "Settled On",
+                "Deposit Date",
+                "Date Deposited",
+                "Value Date",
+                "Cleared Date",
+                "Clearing Date",
+            ),
             width=12,
         ),
         Field(
@@ -330,7 +356,23 @@ PAYMENTS = SheetSpec(
             "Applied To",
             Kind.ID,
             "An Invoice No this payment pays; blank = oldest open invoices first.",
-            aliases=("Invoice No", "Invoice #", "Apply To", "For Invoice", "Invoice", "Inv No"),
+            aliases=(
+                "Invoice No",
+                "Invoice #",
+                "Invoice Number",
+                "Invoice ID",
+                "Inv No",
+                "Inv #",
+                "Inv Number",
+                "Apply To",
+                "Applied To Invoice",
+                "For Invoice",
+                "Invoice",
+                "Invoice Paid",
+                "Paid Invoice",
+                "Bill No",
+                "Bill Number",
+            ),
             width=14,
         ),
         Field("Notes", Kind.TEXT, "Anything else.", aliases=("Note", "Comments", "Memo"), width=24),

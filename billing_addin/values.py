@@ -33,6 +33,59 @@ _MONEY_TEXT = re.compile(r"^[A-Za-z]{3}|[A-Za-z]{3}$|[$€£¥\s,']")
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 
 
+# Words people type for yes and no in a flag column, in the languages of the Locales people use; compared
+# case-folded. Blank is no too. "1"/"0" count only beside a word (a column of 1s and 0s may be numbers).
+YES_WORDS = frozenset({"yes", "y", "true", "x", "✓", "✔", "ja", "j", "oui", "si", "sí", "sim", "tak", "da", "kyllä"})
+NO_WORDS = frozenset({"no", "n", "false", "nein", "non", "nee", "nej", "não", "nao", "nie", "ei", "-"})
+_DIGIT_FLAGS = {"1": True, "0": False}
+
+
+def flag_of(v: object) -> bool | None:
+    """True for a yes, False for a no (or a blank), None when the cell is not a flag at all."""
+    if v is None or v == "":
+        return False
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return {1: True, 0: False}.get(v)  # type: ignore[call-overload]
+    if isinstance(v, str):
+        t = v.strip().casefold()
+        if not t:
+            return False
+        if t in YES_WORDS:
+            return True
+        if t in NO_WORDS:
+            return False
+        return _DIGIT_FLAGS.get(t)
+    return None
+
+
+def looks_like_flags(values: Sequence[object]) -> bool:
+    """A column whose every cell is a yes, a no or blank, with at least two filled in and at least one of them
+    a word or TRUE/FALSE (a column of 1s and 0s may be numbers)."""
+    filled, word = 0, False
+    for v in values:  # stops at the first cell that is not a flag: on a real column, almost at once
+        if v == "" or v is None:
+            continue
+        if flag_of(v) is None:
+            return False
+        if isinstance(v, str) and not v.strip():
+            continue
+        filled += 1
+        word = word or isinstance(v, bool) or (isinstance(v, str) and v.strip() not in _DIGIT_FLAGS)
+    return filled >= 2 and word
+
+
+def convert_flag_text(values: Sequence[object], yes_text: str) -> list[str | None]:
+    """A text field that may hold a flag (e.g. Dispute): a no or a blank is None, a yes is `yes_text`, any
+    other text is kept as written (the reason)."""
+    out: list[str | None] = []
+    for v in values:
+        f = flag_of(v)
+        out.append(None if f is False else yes_text if f is True else show_full(v))
+    return out
+
+
 def is_blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -505,6 +558,8 @@ def convert_column(
         return convert_integers(values)
     if k is Kind.NUMBER:
         return convert_numbers(values)
+    if field.flag_text is not None:
+        return convert_flag_text(values, field.flag_text), []
     if k is Kind.CHOICE:
         return convert_choices(values, field.choices)
     if k is Kind.ID:

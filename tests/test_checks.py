@@ -6,6 +6,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
+import time_machine
 from conftest import AS_OF, col, findings_of, letter
 
 from billing_addin.findings import ERROR, WARNING
@@ -137,10 +138,21 @@ def test_due_date_before_invoice_date(data, write):
     assert [(x.sheet, x.cell) for x in f] == [("Invoices", f"{letter('Invoices', 'Due Date')}7")]
 
 
-def test_payment_after_as_of_date(data, write):
-    data.rows["Payments"][0][col("Payments", "Payment Date")] = AS_OF + dt.timedelta(days=1)
-    f = only(findings_of(write(data)), "payment-in-future")
-    assert [(x.cell, x.severity) for x in f] == [(f"{letter('Payments', 'Payment Date')}2", ERROR)]
+def test_payment_after_today_is_an_error_and_one_after_the_as_of_date_is_left_out(data, write):
+    """Month-end runs after the fact are normal: a payment dated after the as-of date is not counted as of
+    that date (one warning for the sheet, naming the first), and only one dated after today is a mistake."""
+    pays = data.rows["Payments"]
+    pays[0][col("Payments", "Payment Date")] = AS_OF + dt.timedelta(days=1)
+    pays[1][col("Payments", "Payment Date")] = AS_OF + dt.timedelta(days=3)
+    with time_machine.travel(dt.datetime(2026, 12, 6, 10), tick=False):
+        pays[2][col("Payments", "Payment Date")] = dt.date(2026, 12, 7)  # tomorrow
+        found = findings_of(write(data))
+    later = only(found, "rows-after-as-of")
+    assert [(x.cell, x.severity) for x in later] == [(f"{letter('Payments', 'Payment Date')}2", WARNING)]
+    assert later[0].message.startswith(f"3 payment(s) dated after {AS_OF} are left out")
+    future = only(found, "payment-in-future")
+    assert [(x.cell, x.severity) for x in future] == [(f"{letter('Payments', 'Payment Date')}4", ERROR)]
+    assert "after today (2026-12-06)" in future[0].message
 
 
 def test_payment_before_the_invoice_it_pays(data, write):

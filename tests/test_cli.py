@@ -51,10 +51,10 @@ def test_validate_clean_book_exit_0(data, write, capsys):
 def test_as_of_from_settings_sheet(data, write, capsys):
     import datetime as dt
 
-    data.settings["As-of Date"] = dt.date(2026, 1, 1)  # before some payments: they are now in the future
-    assert main(["validate", str(write(data)), "--json"]) == 1
-    codes = {f["code"] for f in json.loads(capsys.readouterr().out)}
-    assert "payment-in-future" in codes
+    data.settings["As-of Date"] = dt.date(2026, 1, 1)  # before some payments: they are left out as of then
+    assert main(["validate", str(write(data)), "--json"]) == 0
+    later = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "rows-after-as-of"]
+    assert later and all("dated after 2026-01-01 are left out" in f["message"] for f in later)
 
 
 def test_bad_as_of_argument_is_a_clear_message(data, write):

@@ -124,7 +124,7 @@ def books(draw, linked: bool):
 def refreshed_in_parts(book, plans) -> commands.Result:
     """What `refresh(parts=n)` computes, with the parts one after another in this process."""
     previews = [commands._preview(book_part(book, plan), AS_OF)[0] for plan in plans]
-    return commands._refresh_result(book, AS_OF, previews)
+    return commands._refresh_result(book, AS_OF, previews, commands.check_first(book, AS_OF))
 
 
 def assert_same(parts: commands.Result, whole: commands.Result) -> None:

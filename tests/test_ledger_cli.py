@@ -85,10 +85,10 @@ def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_co
     new = [dict(zip(header, r)) for r in adj[before:]]
     assert {r["Type"] for r in new} == {"Late Fee"} and all("billing add-in" in r["Reason"] for r in new)
     assert sorted(f"{r['Amount']:.2f}" for r in new) == sorted(f["to_post"] for f in to_post)
-    # Again the same day: nothing more. For an earlier day the payments made since are errors (dated after
-    # the as-of date), so their customers are held back and the rest are charged already; nothing is added.
+    # Again the same day: nothing more. For an earlier day the payments made since are not counted (they are
+    # dated after it), and what accrued by then is charged already: nothing is added.
     assert main(["fees", str(book_copy), "--as-of", str(AS_OF), "--post"]) == 0
-    assert main(["fees", str(book_copy), "--as-of", str(AS_OF - dt.timedelta(days=20)), "--post"]) == 1
+    assert main(["fees", str(book_copy), "--as-of", str(AS_OF - dt.timedelta(days=20)), "--post"]) == 0
     assert len(sheet(book_copy, "Adjustments")) == len(adj)
     # Two months later: only what accrued since.
     later = AS_OF + dt.timedelta(days=62)

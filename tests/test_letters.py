@@ -523,3 +523,36 @@ def test_an_error_no_one_customer_owns_stops_every_letter(tmp_path, capsys):
     assert "letters-not-made" in codes and "unknown-customer" in codes
     assert {"sheet": "Payments", "cell": "B5"}.items() <= next(f for f in data["findings"] if f["cell"] == "B5").items()
     assert not data["letters"] and not out.exists() and "Letters" not in read_book(book).sheet_titles
+
+
+# --- as of an earlier date ----------------------------------------------------------------------------------
+
+
+def test_a_customer_who_paid_since_an_earlier_as_of_date_is_held_back(tmp_path, capsys):
+    """A month-end run made after the fact: the letters go out today, so a customer who has paid since the
+    as-of date gets none (with the reason and the payment's cell); everyone else gets theirs."""
+    import time_machine
+
+    from billing_addin.demo import generate
+    from billing_addin.schema import PAYMENTS
+    from billing_addin.template import build_template
+
+    data = generate(AS_OF, mistakes=False)
+    path = tmp_path / "book.xlsx"
+    build_template(path, data.rows, data.settings)
+    code, before = run_cli("dunning", path, "--as-of", AS_OF, "--json", capsys=capsys)
+    payer = before["letters"][0]["customer_id"]
+    header = [f.name for f in PAYMENTS.fields]
+    row = dict.fromkeys(header)
+    row.update({"Payment ID": "P-LATE", "Customer ID": payer, "Payment Date": AS_OF + dt.timedelta(days=3)})
+    row.update({"Amount": 10.0, "Method": "Check"})
+    data.rows["Payments"].append([row[h] for h in header])
+    path.unlink()
+    build_template(path, data.rows, data.settings)
+    with time_machine.travel(dt.datetime.combine(AS_OF + dt.timedelta(days=9), dt.time(9)), tick=False):
+        code, made = run_cli("letters", path, "--as-of", AS_OF, "--no-pdf", "--json", capsys=capsys)
+    assert code == 0
+    assert {x["customer_id"] for x in made["letters"]} == {x["customer_id"] for x in before["letters"]} - {payer}
+    reason = next(s["reason"] for s in made["skipped"] if s["customer_id"] == payer)
+    late_row = read_book(path).sheet("Payments").rows[-1]  # the payment added last
+    assert reason.startswith(f"held back: paid since {AS_OF} (Payments!C{late_row},") and "HELD" not in reason

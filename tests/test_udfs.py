@@ -28,7 +28,16 @@ GOLDEN = Path(__file__).parent / "golden" / "xlwings_udfs.bas"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
+    """The demo book without its planted mistakes: every customer's figures are shown (see
+    test_a_customer_whose_rows_have_errors_is_held_back for the book with them)."""
     path = tmp_path_factory.mktemp("udfs") / "demo-billing.xlsx"
+    build_demo_book(path, AS_OF, mistakes=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_with_mistakes(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("udfs-mistakes") / "demo-billing.xlsx"
     build_demo_book(path, AS_OF)
     return path
 
@@ -184,6 +193,61 @@ def test_dunning_level_equals_the_dunning_sheet_for_every_customer(demo, refresh
     levels = udfs.DUNNING_LEVEL_COLUMN([[c] for c in ids], AS_OF, caller=book)
     for cid, col in zip(ids, levels):
         assert udfs.DUNNING_LEVEL(cid, AS_OF, caller=book) == due.get(cid, 0) == col[0], cid
+
+
+def test_a_customer_whose_rows_have_errors_is_held_back(demo_with_mistakes):
+    """As for letters and late fees: a customer whose rows have a validation error gets no figure from a
+    function (the cell names the first cell to fix); every other customer's figures are the batch engine's."""
+    book = FileBookSource(demo_with_mistakes)
+    core = read_book(demo_with_mistakes)
+    checked = commands.check_first(core, AS_OF)
+    assert checked.errors and not checked.stop and not checked.held.everyone
+    result = commands.refresh(core, AS_OF)
+    held = {h["customer_id"] for h in result.data["held_back"]}
+    assert held and held == {c for c in (r["customer_id"] for r in result.data["customers"]) if checked.held.holds(c)}
+    aging = {s.name: s for s in result.patch.sheets}["Aging"]
+    headers = [c.header for c in aging.columns]
+    shown = 0
+    for row in (dict(zip(headers, r)) for r in aging.rows):
+        cid = row["Customer ID"]
+        got = udfs.BILLING_BALANCE(cid, AS_OF, row["Currency"], caller=book)
+        level = udfs.DUNNING_LEVEL(cid, AS_OF, caller=book)
+        if cid in held:
+            first = checked.held.customers[cid.casefold()][0]
+            assert got == level and got.startswith(f"#VALUE! held back: {first.sheet}!{first.cell} has an error"), cid
+        else:
+            assert got == num(row["Balance"]), cid
+            shown += 1
+    assert shown > 20
+    # An invoice is its customer's: held back with it.
+    inv = core.sheet("Invoices")
+    for no, cid in zip(inv.columns["Invoice No"], inv.columns["Customer ID"]):
+        if cid in held:
+            assert udfs.BILLING_OUTSTANDING(no, AS_OF, caller=book).startswith("#VALUE! held back: "), no
+            assert udfs.INVOICE_STATUS(no, AS_OF, caller=book).startswith("#VALUE! held back: "), no
+
+
+def test_a_missing_column_stops_every_figure(tmp_path):
+    """Without the Payments sheet's Payment Date column no balance can be right: every function that shows
+    a figure from the book says which column is missing, in which cell, instead of a confident wrong number."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "book.xlsx"
+    build_demo_book(path, AS_OF, mistakes=False)
+    wb = load_workbook(path)
+    ws = wb["Payments"]
+    for c in ws[1]:
+        if c.value == "Payment Date":
+            c.value = "When"
+    for column in ws.tables["tblPayments"].tableColumns:  # the Table's own copy of its headers
+        if column.name == "Payment Date":
+            column.name = "When"
+    wb.save(path)
+    book = FileBookSource(path)
+    got = udfs.BILLING_BALANCE("C1001", AS_OF, caller=book)
+    assert got.startswith("#N/A Payments!") and "no Payment Date column" in got, got
+    assert udfs.DUNNING_LEVEL("C1001", AS_OF, caller=book) == got
+    assert udfs.INVOICE_STATUS("INV-24001", AS_OF, caller=book) == got
 
 
 def test_late_fee_equals_the_fee_engine_for_every_invoice_unpaid_since_due(demo):

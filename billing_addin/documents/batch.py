@@ -21,8 +21,7 @@ from pathlib import Path
 from pypdf import PdfWriter
 
 from billing_addin.book import Book
-from billing_addin.checks import run_checks
-from billing_addin.commands import Result, audit_sheet
+from billing_addin.commands import Result, audit_sheet, check_first, stopped
 from billing_addin.documents import names as naming
 from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
 from billing_addin.documents.files import write_whole
@@ -31,7 +30,7 @@ from billing_addin.documents.render import DocxRenderer, RenderedLetter, RenderE
 from billing_addin.documents.templates import SHIPPED, check_templates
 from billing_addin.documents.variables import KINDS
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
-from billing_addin.held_back import held_back
+from billing_addin.held_back import paid_since
 from billing_addin.ledger import VOID, build_ledger
 from billing_addin.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord, read_letter_log
 from billing_addin.patch import OwnedSheet, Patch
@@ -117,6 +116,14 @@ def make_letters(
     if isinstance(logo, Finding):
         return _stop(result, logo)
 
+    # The checks come first: a sheet or column the letters' figures need that is missing stops every letter.
+    checked = check_first(book, as_of)
+    if checked.stop:
+        stopped_result = stopped("letters", book, as_of, checked)
+        result.findings += stopped_result.findings
+        result.details = "nothing made"
+        result.counts["errors"] = len(result.errors)
+        return result
     ledger = build_ledger(book, as_of)
     log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
     # --again makes today's letters again: dunning then plans as if today's letters were not in the log yet.
@@ -141,12 +148,27 @@ def make_letters(
         result.details = f"no {kind} letters to make"
         return result
 
+    # Letters go out today: as of an earlier date, a customer who has paid since is held back (that money is
+    # not in the figures); everyone else gets their letter.
+    if kind in ("dunning", "invoice"):
+        since = paid_since(book, as_of, now.date())
+        if since:
+            skipped += [
+                {"customer_id": x.customer_id, "reason": since[x.customer_id.casefold()]}
+                for x in letters
+                if x.customer_id.casefold() in since
+            ]
+            letters = [x for x in letters if x.customer_id.casefold() not in since]
+            result.counts["skipped"] = len(skipped)
+            if not letters:
+                result.details = f"no {kind} letters made: every customer has paid since {as_of}"
+                return result
     # Letters from rows with errors in them would tell customers wrong amounts and dates: such customers
     # are held back, and an error that concerns everyone (or a customer that cannot be told) stops the batch.
-    errors = [f for f in run_checks(book, as_of) if f.severity == ERROR]
+    errors = checked.errors
     if errors:
         result.findings += errors
-        held = held_back(book, errors)
+        held = checked.held
         if held.everyone:
             return _stop(
                 result,

@@ -75,10 +75,20 @@ def validate(host: Host) -> None:
     )
 
 
+def _stopped(host: Host, result: commands.Result) -> bool:
+    """Say so and return True when the command made no figures (a sheet or column they need is missing)."""
+    if not result.data.get("stopped"):
+        return False
+    host.message(f"Nothing was computed as of {result.as_of}:\n\n{_findings_text(result.findings)}")
+    return True
+
+
 def refresh(host: Host) -> None:
     book = host.read_book()
     host.status("Billing: computing balances, aging, fees and dunning...")
     result = commands.refresh(book, _as_of(book), user=_user(book))
+    if _stopped(host, result):
+        return
     written = host.apply(result.patch)
     data = result.data
     lines = [
@@ -103,6 +113,8 @@ def _fee_lines(result: commands.Result, held: set | frozenset = frozenset()) -> 
 def fees_preview(host: Host) -> None:
     book = host.read_book()
     result = commands.fees(book, _as_of(book))
+    if _stopped(host, result):
+        return
     lines, total = _fee_lines(result)
     if not lines:
         host.message(f"No late fees to post as of {result.as_of}.")
@@ -117,6 +129,8 @@ def fees_post(host: Host) -> None:
     book = host.read_book()
     as_of = _as_of(book)
     result = commands.fees(book, as_of, post=True, user=_user(book))  # computed only: nothing written yet
+    if _stopped(host, result):
+        return
     held = result.data.get("held_back", [])
     lines, total = _fee_lines(result, {(h["customer_id"], h["invoice_no"]) for h in held})
     held_text = (
@@ -144,6 +158,8 @@ def fees_post(host: Host) -> None:
 def dunning_preview(host: Host) -> None:
     book = host.read_book()
     result = commands.dunning(book, _as_of(book))
+    if _stopped(host, result):
+        return
     letters, skipped = result.data["letters"], result.data["skipped"]
     lines = [
         f"{d['customer_id']}: level {d['level']} ({d['letter_template']}), {d['overdue']} overdue"

@@ -39,7 +39,7 @@ from billing_addin.excel.cells import (
     not_found,
     value_error,
 )
-from billing_addin.excel.workbook_data import BookFacts, WorkbookCache
+from billing_addin.excel.workbook_data import BookFacts, DayFacts, WorkbookCache
 from billing_addin.ledger import DEFAULT_BUCKETS, VOID, InvoiceBalance, bucket_index, bucket_labels
 from billing_addin.statutory import SOURCED_RATES, RateNotCovered, fixed_sum_cents, statutory_interest
 from billing_addin.values import is_blank
@@ -114,9 +114,30 @@ def _columns(*ranges: object) -> list[list[object]]:
 # --- balances and invoices ----------------------------------------------------------------------------------
 
 
+def _day(facts: BookFacts, as_of: dt.date, customer_id: str | None = None) -> DayFacts:
+    """The figures as at `as_of`, once the checks allow them: a sheet or column they need that is missing
+    stops every figure, and an error in a customer's rows stops that customer's (the cell says where)."""
+    day = facts.day(as_of)
+    checked = day.checked
+    if checked is None:
+        return day
+    if checked.stop:
+        first = checked.stop[0]
+        raise not_found(f"{_at(first)}{first.message} (billing validate lists every problem)")
+    if customer_id is not None and checked.held.holds(customer_id):
+        errors = checked.held.customers.get(customer_id.casefold()) or checked.held.everyone
+        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        raise value_error(f"held back: {_at(errors[0])}has an error{more}; fix it (billing validate lists them)")
+    return day
+
+
+def _at(f) -> str:
+    return f"{f.sheet}!{f.cell} " if f.cell else (f"{f.sheet}: " if f.sheet else "")
+
+
 def _balance(facts: BookFacts, customer_id: object, as_of: dt.date, currency: str | None) -> float:
     cid = as_id(customer_id, "customer_id")
-    found = facts.day(as_of).balances.get(cid.casefold(), [])
+    found = _day(facts, as_of, cid).balances.get(cid.casefold(), [])
     if currency:
         found = [b for b in found if b.currency == currency.upper()]
     if len(found) > 1:
@@ -130,9 +151,13 @@ def _balance(facts: BookFacts, customer_id: object, as_of: dt.date, currency: st
 
 def _invoice(facts: BookFacts, invoice_no: object, as_of: dt.date) -> InvoiceBalance:
     no = as_id(invoice_no, "invoice_no")
-    inv = facts.day(as_of).invoices.get(no.casefold())
-    if inv is None:
+    inv = _day(facts, as_of).invoices.get(no.casefold())
+    customer = inv.customer_id if inv is not None else facts.invoice_customers.get(no.casefold())
+    if customer is None:
         raise not_found(f"invoice {no} is not on the Invoices sheet")
+    _day(facts, as_of, customer)  # its customer's rows may have errors (this invoice's amount may be "TBD")
+    if inv is None:
+        raise not_found(f"invoice {no} has no figures as of {as_of} (dated later, or its row cannot be read)")
     return inv
 
 
@@ -281,7 +306,7 @@ def STATUTORY_FIXED_SUM(amount, regime):
 
 def _dunning_level(facts: BookFacts, customer_id: object, as_of: dt.date) -> int:
     cid = as_id(customer_id, "customer_id")
-    level = facts.day(as_of).dunning_levels.get(cid.casefold())
+    level = _day(facts, as_of, cid).dunning_levels.get(cid.casefold())
     if level is None and cid.casefold() not in facts.customer_ids:
         raise not_found(f"customer {cid} is not on the Customers sheet")
     return level or 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from billing_addin.book import Book
-from billing_addin.commands import resolve_as_of
+from billing_addin.commands import Checked, check_first, resolve_as_of
 from billing_addin.ledger import DEFAULT_BUCKETS, CustomerBalance, InvoiceBalance, Ledger, build_ledger, parse_buckets
 
 MAX_BOOKS = 8  # workbooks open at once in one Excel
@@ -57,10 +57,11 @@ class DayFacts:
     """What the ledger says as at one date, indexed the way the UDFs look it up (case-insensitive keys)."""
 
     as_of: dt.date
-    ledger: Ledger
+    ledger: Ledger | None  # None when the checks stop every figure (checked.stop)
     invoices: dict[str, InvoiceBalance]
     balances: dict[str, list[CustomerBalance]]
     dunning_levels: dict[str, int]
+    checked: Checked | None = None
 
 
 @dataclass
@@ -88,6 +89,11 @@ class BookFacts:
         from billing_addin.dunning import levels_from_book, plan_dunning
         from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
 
+        # The checks come first, as for every command that shows figures: a missing column stops them all,
+        # and the customers whose rows have errors are held back (the UDFs show the cell to fix instead).
+        checked = check_first(self.book, as_of)
+        if checked.stop:
+            return DayFacts(as_of, None, {}, {}, {}, checked)
         ledger = build_ledger(self.book, as_of)
         invoices: dict[str, InvoiceBalance] = {}
         for no, inv in ledger.invoices.items():
@@ -106,7 +112,7 @@ class BookFacts:
         for d in decisions:  # one letter per customer and currency: the highest level due
             key = d.customer_id.casefold()
             levels[key] = max(levels.get(key, 0), d.level)
-        return DayFacts(as_of, ledger, invoices, balances, levels)
+        return DayFacts(as_of, ledger, invoices, balances, levels, checked)
 
     def _once(self, name: str, make):
         if name not in self._lazy:
@@ -123,6 +129,22 @@ class BookFacts:
             return frozenset(c.casefold() for c in ids if c is not None)
 
         return self._once("customers", make)
+
+    @property
+    def invoice_customers(self) -> dict[str, str]:
+        """Invoice No (case-folded) -> its Customer ID, from the Invoices sheet (the first row that has it)."""
+
+        def make():
+            sd = self.book.sheet("Invoices")
+            if sd is None:
+                return {}
+            out: dict[str, str] = {}
+            for no, cid in zip(sd.columns.get("Invoice No", []), sd.columns.get("Customer ID", [])):
+                if no is not None and cid is not None:
+                    out.setdefault(no.casefold(), cid)
+            return out
+
+        return self._once("invoice_customers", make)
 
     @property
     def bucket_bounds(self) -> tuple[int, ...]:
