@@ -211,6 +211,22 @@ def test_validate_json_end_to_end(data, write, capsys):
     assert json.loads(capsys.readouterr().out) == []
 
 
+def test_no_figures_from_an_ambiguous_column(data, write, capsys):
+    """refresh, fees and dunning stop on it (exit 1, the header cell, no figures): every customer's balance and
+    lateness would depend on a guess."""
+    all_ambiguous(data)
+    typed_as_text(data, MDY)
+    path = write(data)
+    for command in ("refresh", "fees", "dunning"):
+        assert main([command, str(path), "--as-of", str(AS_OF), "--json"]) == 1
+        out = json.loads(capsys.readouterr().out)
+        assert out["stopped"] is True
+        assert [(f["code"], f["cell"]) for f in out["findings"]] == [
+            ("ambiguous-date-column", HEADER),
+            ("no-figures", ""),
+        ]
+
+
 # --- the three ways into a Book agree, and random columns read back exactly -----------------------------------
 
 
