@@ -593,8 +593,7 @@ def dunning(book: Book, as_of: dt.date) -> Result:
     decisions, skips = plan_dunning(
         book, as_of, ledger=ledger, levels=levels, log=read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
     )
-    # The validation errors come with the preview (and make it exit 1): its amounts may depend on those cells.
-    result = Result("dunning", as_of, sort_findings([*findings, *checked.errors], book.sheet_titles))
+    result = Result("dunning", as_of, sort_findings(findings, book.sheet_titles))
     result.data = {"as_of": as_of.isoformat(), **dunning_json(decisions, skips)}
     # The letters that `billing letters` would hold back today, and why: validation errors in the customer's rows.
     held = checked.held
