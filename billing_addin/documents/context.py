@@ -108,6 +108,7 @@ def invoice_row(inv: InvoiceBalance, book_invoice: dict, locale) -> dict:
         "outstanding": fmt.money(inv.principal_outstanding, cur, locale),
         "fees": fmt.money(inv.fees - inv.fees_paid, cur, locale) if inv.fees - inv.fees_paid else "",
         "days_overdue": inv.days_past_due if inv.days_past_due > 0 else "",
+        "disputed": inv.disputed,
     }
 
 
@@ -255,6 +256,8 @@ class LetterBuilder:
                     "charge": money(ln.charge),
                     "credit": money(ln.credit),
                     "balance": fmt.money(ln.balance, cur, loc),
+                    "due_date": fmt.short_date(ln.due_date, loc),
+                    "disputed": ln.disputed,
                 }
                 for ln in st.lines
             ],
