@@ -35,6 +35,7 @@ class Letter:
     context: dict = field(repr=False, compare=False)
     email: str = ""  # where an e-mail draft goes; blank when the customer has none
     customer_name: str = field(default="", repr=False)  # only for an opted-in file name pattern, never logged
+    period: tuple[dt.date, dt.date] | None = None  # a statement's first and last day
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ class LetterBuilder:
             },
         }
 
-    def _letter(self, kind, template, customer, level, invoices, reference, context, currency=None) -> Letter:
+    def _letter(self, kind, template, customer, level, invoices, reference, context, period=None) -> Letter:
         return Letter(
             kind=kind,
             template=template,
@@ -195,6 +196,7 @@ class LetterBuilder:
             context=context,
             email=customer.email,
             customer_name=customer.name,
+            period=period,
         )
 
     # -- the kinds -------------------------------------------------------------------------------------------
@@ -265,7 +267,9 @@ class LetterBuilder:
             "unapplied_credit": fmt.money(st.unapplied_credit, cur, loc),
         }
         invoices = tuple(i.invoice_no for i in open_invoices)
-        return self._letter("statement", "statement.docx", customer, None, invoices, reference, ctx)
+        return self._letter(
+            "statement", "statement.docx", customer, None, invoices, reference, ctx, period=(st.start, st.end)
+        )
 
 
 def invoices_for_rows(book: Book, ledger: Ledger, rows: Iterable[int]) -> list[InvoiceBalance]:
