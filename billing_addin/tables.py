@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 TEXT_MIN = 12  # a text column is not made narrower than this (or its longest word, up to TEXT_WORD_MAX)
 TEXT_WORD_MAX = 30
+TEXT_WIDE = 40  # a table wider than the console anyway gives its text columns this much (or what they need)
 
 
 @dataclass(frozen=True)
@@ -66,23 +67,21 @@ def widths(columns: Sequence[Col], rows: list[list], room: int) -> tuple[list[in
 
     n = len(columns)
     frame = (n + 1) + 2 * n  # the box's verticals and one space of padding each side of every cell
-    out, natural, least = [], [], []
+    out, natural = [], []
     for i, col in enumerate(columns):
         cells = [r[i] for r in rows]
         longest = max([cell_len(col.header), *(_longest_line(c) for c in cells)])
+        natural.append(longest)
         if col.value:
             out.append(longest)
-            natural.append(longest)
-            least.append(longest)
         else:
             word = max([_longest_word(c) for c in cells] + [max(map(cell_len, col.header.split()), default=0)])
-            lowest = min(longest, max(TEXT_MIN, min(word, TEXT_WORD_MAX)))
-            out.append(lowest)
-            natural.append(longest)
-            least.append(lowest)
+            out.append(min(longest, max(TEXT_MIN, min(word, TEXT_WORD_MAX))))
     spare = room - frame - sum(out)
-    if spare < 0:
-        return out, False
+    if spare < 0:  # wider than the console whatever is done: give the text room to be read
+        return [
+            w if col.value else max(w, min(natural[i], TEXT_WIDE)) for i, (col, w) in enumerate(zip(columns, out))
+        ], False
     # The spare room goes to the text columns in proportion to what each still lacks of its natural width,
     # so that a long Problem column gets more than a short Fix column.
     lacking = {i: natural[i] - out[i] for i, col in enumerate(columns) if not col.value and natural[i] > out[i]}
@@ -121,8 +120,8 @@ def show_table(console, columns: Sequence[Col], rows: Iterable[Sequence[object]]
 
 def _show_records(console, columns: Sequence[Col], cells: list[list], room: int) -> None:
     """Each row as a few lines for a terminal too narrow for the table: the first column's header and value,
-    then "Header: value" for the others. Values stay whole on their line; text wraps at spaces (a word longer
-    than the line is folded, never cut)."""
+    then "Header: value" for the others. Values stay whole on their line; text wraps at spaces, and a word
+    longer than the line is left whole (the line runs over rather than break it)."""
     from rich.cells import cell_len
     from rich.text import Text
 
@@ -136,7 +135,8 @@ def _show_records(console, columns: Sequence[Col], cells: list[list], room: int)
             name = f"{col.header}: " if col.header else ""
             head = Text(name if k == 0 else "  " + name.ljust(label), style="bold")
             width = max(room - cell_len(head.plain), 8)
-            lines = [cell] if col.value else list(cell.wrap(console, width, overflow="fold"))
+            # Text wraps at spaces; a word longer than the line (an ID in a message) stays whole on its own line.
+            lines = [cell] if col.value else list(cell.wrap(console, width, overflow="ignore"))
             pad = Text(" " * cell_len(head.plain))
             for j, line in enumerate(lines):
                 line.rstrip()
