@@ -62,39 +62,33 @@ def _longest_word(t) -> int:
 
 def widths(columns: Sequence[Col], rows: list[list], room: int) -> tuple[list[int], bool]:
     """The width of each column (without padding) and whether the table fits in `room` cells (borders
-    and padding included). Value columns always get their longest cell; text columns share the rest."""
+    and padding included). Value columns always get their longest cell. Text columns start at their
+    longest line and, while the table is too wide, the widest of them gives up a cell (as rich does, but
+    never below a few words' width): short texts stay on one line, the longest wraps."""
     from rich.cells import cell_len
 
     n = len(columns)
     frame = (n + 1) + 2 * n  # the box's verticals and one space of padding each side of every cell
-    out, natural = [], []
+    natural, least = [], []
     for i, col in enumerate(columns):
         cells = [r[i] for r in rows]
         longest = max([cell_len(col.header), *(_longest_line(c) for c in cells)])
         natural.append(longest)
         if col.value:
-            out.append(longest)
+            least.append(longest)
         else:
             word = max([_longest_word(c) for c in cells] + [max(map(cell_len, col.header.split()), default=0)])
-            out.append(min(longest, max(TEXT_MIN, min(word, TEXT_WORD_MAX))))
-    spare = room - frame - sum(out)
-    if spare < 0:  # wider than the console whatever is done: give the text room to be read
+            least.append(min(longest, max(TEXT_MIN, min(word, TEXT_WORD_MAX))))
+    if frame + sum(least) > room:  # wider than the console whatever is done: give the text room to be read
         return [
-            w if col.value else max(w, min(natural[i], TEXT_WIDE)) for i, (col, w) in enumerate(zip(columns, out))
+            w if col.value else max(w, min(natural[i], TEXT_WIDE)) for i, (col, w) in enumerate(zip(columns, least))
         ], False
-    # The spare room goes to the text columns in proportion to what each still lacks of its natural width,
-    # so that a long Problem column gets more than a short Fix column.
-    lacking = {i: natural[i] - out[i] for i, col in enumerate(columns) if not col.value and natural[i] > out[i]}
-    total = sum(lacking.values())
-    if total:
-        given = {i: min(lack, spare * lack // total) for i, lack in lacking.items()}
-        for i, give in given.items():
-            out[i] += give
-        left = spare - sum(given.values())
-        for i in sorted(lacking, key=lambda i: natural[i] - out[i], reverse=True):  # what rounding left over
-            give = min(left, natural[i] - out[i])
-            out[i] += give
-            left -= give
+    out = list(natural)
+    excess = frame + sum(out) - room
+    while excess > 0:
+        widest = max((i for i in range(n) if out[i] > least[i]), key=lambda i: out[i])
+        out[widest] -= 1
+        excess -= 1
     return out, True
 
 
@@ -135,9 +129,20 @@ def _show_records(console, columns: Sequence[Col], cells: list[list], room: int)
             name = f"{col.header}: " if col.header else ""
             head = Text(name if k == 0 else "  " + name.ljust(label), style="bold")
             width = max(room - cell_len(head.plain), 8)
-            # Text wraps at spaces; a word longer than the line (an ID in a message) stays whole on its own line.
-            lines = [cell] if col.value else list(cell.wrap(console, width, overflow="ignore"))
+            lines = [cell] if col.value else _wrapped(cell, width)
             pad = Text(" " * cell_len(head.plain))
             for j, line in enumerate(lines):
-                line.rstrip()
                 console.print((head if j == 0 else pad) + line, soft_wrap=True, highlight=False)
+
+
+def _wrapped(cell, width: int) -> list:
+    """Prose wrapped at spaces to `width`; a word longer than that (an ID in a message) stays whole on a line
+    of its own, running over rather than broken."""
+    import textwrap
+
+    from rich.text import Text
+
+    lines = []
+    for paragraph in cell.plain.split("\n"):
+        lines += textwrap.wrap(paragraph, width, break_long_words=False, break_on_hyphens=False) or [""]
+    return [Text(line, style=cell.style) for line in lines]
