@@ -156,3 +156,39 @@ def test_every_letter_file_made_follows_the_umask(book, umask, mode):
         assert {".pdf", ".eml"} <= suffixes and result.data["print_file"]
         assert len([p for p in made if p.suffix == ".pdf"]) == 2  # the letter and the print file
     assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in made} == {p.name: oct(mode) for p in made}
+
+
+# --- the statement letter shows due dates and disputes -------------------------------------------------------
+
+
+def test_the_statement_letter_shows_each_invoice_lines_due_date_and_its_dispute(book, capsys):
+    import subprocess
+
+    from docx import Document
+
+    from billing_addin.documents.formatting import locale_for, short_date
+    from billing_addin.ledger import build_ledger
+
+    ledger = build_ledger(read_book(book), AS_OF)
+    inv = max((i for i in ledger.invoices.values() if i.disputed), key=lambda i: i.invoice_date)
+    others = [
+        i for i in ledger.invoices.values() if i.customer_id == inv.customer_id and i.invoice_date >= inv.invoice_date
+    ]
+    start = inv.invoice_date.replace(day=1)
+    pdf = shutil.which("soffice") is not None and shutil.which("pdftotext") is not None
+    args = ["letters", str(book), "--as-of", str(AS_OF), "--kind", "statement", "--customers", inv.customer_id]
+    code = cli.main(
+        [*args, "--from", str(start), "--out", str(book.parent / "out"), "--json"] + ([] if pdf else ["--no-pdf"])
+    )
+    [letter] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["letters"]
+    assert code == 0
+    loc = locale_for("en_US")
+    rows = [[c.text for c in r.cells] for t in Document(letter["docx"]).tables for r in t.rows]
+    row = next(r for r in rows if inv.invoice_no in r and "Invoice" in r)
+    assert short_date(inv.due_date, loc) in row[4] and "Disputed" in row[4]
+    for other in others:  # every invoice line of the period shows its due date, "Disputed" only where it is
+        cells = next(r for r in rows if other.invoice_no in r and "Invoice" in r)
+        assert short_date(other.due_date, loc) in cells[4] and ("Disputed" in cells[4]) == other.disputed
+    if pdf:
+        text = subprocess.run(["pdftotext", "-layout", letter["pdf"], "-"], capture_output=True, text=True).stdout
+        assert "Due date" in text and short_date(inv.due_date, loc) in text and "Disputed" in text

@@ -255,3 +255,19 @@ def test_send_failures_piped_at_80_columns_show_each_draft_whole(tmp_path):
     run = billing_piped("send", str(book))
     assert run.returncode != 0 and "Not sent" in run.stdout, run.stdout + run.stderr
     assert_whole(run.stdout, drafts)
+
+
+def test_statement_json_gives_each_invoice_lines_due_date_and_dispute(big_book, capsys):
+    import json
+
+    assert cli.main([*args_for("statement", big_book), "--json"]) == 0
+    [s] = json.loads(capsys.readouterr().out)["statements"]
+    by_ref = {ln["reference"]: ln for ln in s["lines"]}
+    disputed, plain = by_ref[long_invoice("INV-24005")], by_ref[long_invoice("INV-24002")]
+    assert (disputed["due_date"], disputed["disputed"]) == ("2025-11-12", True)
+    assert (plain["due_date"], plain["disputed"]) == ("2025-09-18", False)
+    assert all(ln["due_date"] is None and ln["disputed"] is False for ln in s["lines"] if ln["kind"] != "Invoice")
+    items = {i["invoice_no"]: i for i in s["open_items"]}
+    assert (
+        items[long_invoice("INV-24005")]["disputed"] is True and items[long_invoice("INV-24002")]["disputed"] is False
+    )
