@@ -6,9 +6,11 @@ narrows every column evenly, down to nothing: `13,699,759.25` came out as `13,69
 reference, a file name: never broken, never cut) or text (reasons, messages: wrapped at spaces). The widths
 are worked out here, not by rich:
 
-- values get their longest cell's width, text the room that is left (at least a few words' worth);
+- values get their longest cell's width, text the room that is left (at least a few words' worth; a word
+  in the text longer than its column, over 30 characters, is folded onto the next line, never cut);
 - when even that does not fit, a terminal shows each row as a short list of "Header: value" lines, and any
-  other output (a pipe, a file) gets the table wider than the console, every row on its own line.
+  other output (a pipe, a file) gets the table wider than the console: nothing is lost, and a value is never
+  split across lines.
 
 A cell is plain text (a string, shown exactly as it is: no markup) or a rich `Text` for colour.
 rich is imported only when a table is shown: a run printing JSON never pays for it.
