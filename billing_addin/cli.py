@@ -23,8 +23,10 @@ from billing_addin.customer_parts import parts_for
 from billing_addin.documents.letters_cli import register as add_letters_parsers
 from billing_addin.excel import addin_cli
 from billing_addin.findings import ERROR, Finding
+from billing_addin.held_back import cause as held_back_cause
 from billing_addin.interest_cli import add_interest_parser
 from billing_addin.reader import UnreadableWorkbook, check_readable, read_book
+from billing_addin.tables import Col, money, show_table, text
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_NOT_WRITTEN = 0, 1, 2, 3
 
@@ -49,12 +51,6 @@ class _Console:
 
     def __setattr__(self, name: str, value: object) -> None:
         setattr(self.made(), name, value)
-
-
-def Table(*args, **kwargs):  # noqa: N802 (rich's Table, imported when a table is first shown)
-    from rich.table import Table as RichTable
-
-    return RichTable(*args, **kwargs)
 
 
 out = _Console(highlight=False, soft_wrap=True)
@@ -286,23 +282,20 @@ def show_findings(findings: list[Finding], name: str, as_of: dt.date) -> None:
     for f in findings:
         by_sheet.setdefault(f.sheet or "(workbook)", []).append(f)
     for sheet, items in by_sheet.items():
-        t = Table(title=f"{sheet} ({len(items)})", title_justify="left", show_lines=False, expand=False)
-        t.add_column("Cell", no_wrap=True)
-        t.add_column("", no_wrap=True)
-        t.add_column("Problem")
-        t.add_column("Fix")
-        for f in items:
-            mark = "[red]error[/red]" if f.severity == ERROR else "[yellow]warning[/yellow]"
-            t.add_row(f.cell or "-", mark, _plain(f.message), _plain(f.hint))
-        out.print(t)
+        show_table(
+            out,
+            (Col("Cell"), Col(""), text("Problem"), text("Fix")),
+            [(f.cell or "-", _severity(f.severity), f.message, f.hint) for f in items],
+            title=f"{sheet} ({len(items)})",
+        )
     if not findings:
         out.print("[green]No problems found.[/green]")
 
 
-def _plain(text: str) -> str:
-    from rich.markup import escape
+def _severity(severity: str):
+    from rich.text import Text
 
-    return escape(text)
+    return Text(severity, style="red" if severity == ERROR else "yellow")
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -460,18 +453,21 @@ def show_stopped(args: argparse.Namespace, result: commands.Result) -> int:
 def show_portfolio(data: dict) -> None:
     out.print(f"[bold]Receivables as of {data['as_of']}[/bold]")
     for cur, p in data["portfolio"].items():
-        t = Table(title=cur, title_justify="left")
-        for col in ("Receivables", "Credit", "Balance", "Overdue", *p["buckets"], "DSO"):
-            t.add_column(col, justify="right")
-        t.add_row(
-            p["receivables"],
-            p["unapplied_credit"],
-            p["balance"],
-            p["overdue"],
-            *p["buckets"].values(),
-            p["dso_days"] or "-",
+        show_table(
+            out,
+            [money(col) for col in ("Receivables", "Credit", "Balance", "Overdue", *p["buckets"], "DSO")],
+            [
+                (
+                    p["receivables"],
+                    p["unapplied_credit"],
+                    p["balance"],
+                    p["overdue"],
+                    *p["buckets"].values(),
+                    p["dso_days"] or "-",
+                )
+            ],
+            title=cur,
         )
-        out.print(t)
     letters = data["dunning"]["letters"]
     fees = [f for f in data["fees"] if f["to_post"] != "0.00"]
     out.print(
@@ -489,21 +485,25 @@ def cmd_fees(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
-        t = Table(title=f"Late fees accrued as of {as_of}", title_justify="left")
-        for col in ("Invoice", "Customer", "Policy", "Interest", "Fixed", "Charged", "To post"):
-            t.add_column(col, justify="right" if col in ("Interest", "Fixed", "Charged", "To post") else "left")
         held = {(h["customer_id"], h["invoice_no"]) for h in result.data.get("held_back", [])}
-        for fee in result.data["fees"]:
-            t.add_row(
+        columns = [Col("Invoice"), Col("Customer"), text("Policy")]
+        columns += [money(col) for col in ("Interest", "Fixed", "Charged", "To post")]
+        rows = [
+            [
                 fee["invoice_no"],
                 fee["customer_id"],
-                _plain(fee["policy"]),
+                fee["policy"],
                 fee["interest"],
                 fee["fixed"],
                 fee["charged"],
-                fee["to_post"] + (" held back" if (fee["customer_id"], fee["invoice_no"]) in held else ""),
-            )
-        out.print(t)
+                fee["to_post"],
+                "held back" if (fee["customer_id"], fee["invoice_no"]) in held else "",
+            ]
+            for fee in result.data["fees"]
+        ]
+        if held:  # a column of its own, so that the amount to post stays a bare number
+            columns.append(Col("Note"))
+        show_table(out, columns, [r[: len(columns)] for r in rows], title=f"Late fees accrued as of {as_of}")
         if result.findings:
             show_findings(result.findings, args.book.name, as_of)
         show_held_back(result.data.get("held_back", []))
@@ -525,25 +525,28 @@ def cmd_dunning(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
         return EXIT_ERRORS if result.errors else EXIT_OK
-    t = Table(title=f"Dunning as of {as_of}", title_justify="left")
-    for col in ("Customer", "Level", "Letter", "Invoices", "Overdue", "Why"):
-        t.add_column(col)
-    for d in result.data["letters"]:
-        t.add_row(
-            d["customer_id"],
-            str(d["level"]),
-            d["letter_template"],
-            ", ".join(d["invoices"]),
-            d["overdue"],
-            _plain(d["reason"]) + (f" HELD BACK: {_plain(d['held_back'])}" if d.get("held_back") else ""),
-        )
-    out.print(t)
-    s = Table(title="Skipped", title_justify="left")
-    s.add_column("Customer")
-    s.add_column("Why")
-    for k in result.data["skipped"]:
-        s.add_row(k["customer_id"], _plain(k["reason"]))
-    out.print(s)
+    show_table(
+        out,
+        (Col("Customer"), Col("Level"), Col("Letter"), text("Invoices"), money("Overdue"), text("Why")),
+        [
+            (
+                d["customer_id"],
+                str(d["level"]),
+                d["letter_template"],
+                ", ".join(d["invoices"]),
+                d["overdue"],
+                d["reason"] + (f" HELD BACK: {held_back_cause(d['held_back'])}" if d.get("held_back") else ""),
+            )
+            for d in result.data["letters"]
+        ],
+        title=f"Dunning as of {as_of}",
+    )
+    show_table(
+        out,
+        (Col("Customer"), text("Why")),
+        [(k["customer_id"], k["reason"]) for k in result.data["skipped"]],
+        title="Skipped",
+    )
     if result.findings:
         show_findings(result.findings, args.book.name, as_of)
     return EXIT_ERRORS if result.errors else EXIT_OK
@@ -568,27 +571,34 @@ def cmd_statement(args: argparse.Namespace) -> int:
         _print_json(result.data)
         return EXIT_OK
     for s in result.data["statements"]:
-        t = Table(
-            title=f"Statement for {result.data['customer_id']} ({s['currency']}), "
-            f"{result.data['from']} to {result.data['to']}",
-            title_justify="left",
+        columns = (
+            Col("Date"),
+            text("Type"),
+            Col("Reference"),
+            Col("Invoice"),
+            Col("Due"),
+            money("Charge"),
+            money("Credit"),
+            money("Balance"),
         )
-        for col in ("Date", "Type", "Reference", "Invoice", "Charge", "Credit", "Balance"):
-            t.add_column(col, justify="right" if col in ("Charge", "Credit", "Balance") else "left")
-        t.add_row("", "Opening balance", "", "", "", "", s["opening_balance"])
-        for ln in s["lines"]:
-            t.add_row(
+        rows = [("", "Opening balance", "", "", "", "", "", s["opening_balance"])]
+        rows += [
+            (
                 ln["date"],
-                ln["kind"],
-                _plain(ln["reference"]),
+                ln["kind"] + (" (disputed)" if ln.get("disputed") else ""),
+                ln["reference"],
                 ln["invoice_no"],
+                ln.get("due_date") or "",
                 "" if ln["charge"] == "0.00" else ln["charge"],
                 "" if ln["credit"] == "0.00" else ln["credit"],
                 ln["balance"],
             )
-        t.add_row("", "Closing balance", "", "", "", "", s["closing_balance"])
-        out.print(t)
-        out.print("Aging: " + ", ".join(f"{k} {v}" for k, v in s["aging"].items()))
+            for ln in s["lines"]
+        ]
+        rows.append(("", "Closing balance", "", "", "", "", "", s["closing_balance"]))
+        title = f"Statement for {result.data['customer_id']} ({s['currency']}), {result.data['from']} to {result.data['to']}"
+        show_table(out, columns, rows, title=title)
+        out.print("Aging: " + ", ".join(f"{k} {v}" for k, v in s["aging"].items()), markup=False)
     return EXIT_OK
 
 
@@ -639,12 +649,9 @@ def show_sending(data: dict) -> None:
     else:
         out.print(f"E-mailed {len(data['sent'])} letter(s); {len(data['failed'])} failed.")
     if data["failed"]:
-        t = Table(title="Not sent", title_justify="left")
-        t.add_column("Draft", no_wrap=True)
-        t.add_column("Why")
-        for f in data["failed"]:
-            t.add_row(_plain(f["file"]), _plain(f["error"]))
-        out.print(t)
+        show_table(
+            out, (Col("Draft"), text("Why")), [(f["file"], f["error"]) for f in data["failed"]], title="Not sent"
+        )
     if data["without_draft"]:
         out.print(f"{len(data['without_draft'])} letter(s) marked made have no e-mail draft: print and post them.")
 

@@ -662,6 +662,8 @@ def statement_json(s) -> dict:
                 "charge": money_text(ln.charge),
                 "credit": money_text(ln.credit),
                 "balance": money_text(ln.balance),
+                "due_date": ln.due_date.isoformat() if ln.due_date else None,
+                "disputed": ln.disputed,
             }
             for ln in s.lines
         ],
@@ -673,6 +675,7 @@ def statement_json(s) -> dict:
                 "due_date": (getattr(i, "due_date", None) or i.date).isoformat(),
                 "outstanding": money_text(i.outstanding),
                 "days_past_due": getattr(i, "days_past_due", 0),
+                "disputed": getattr(i, "disputed", False),
             }
             for i in s.open_items
         ],

@@ -26,6 +26,12 @@ _INVOICE_COLUMN = {
     ADJUSTMENTS.name: "Invoice No",
 }
 _ROW_OF_CELL = re.compile(r"^[A-Z]{1,3}(\d+)$")
+PREFIX = "held back: "  # how every reason begins, so that a list of skipped letters says why by itself
+
+
+def cause(reason: str) -> str:
+    """A reason without its "held back: " prefix, for a printer that says "held back" itself."""
+    return reason[len(PREFIX) :] if reason.startswith(PREFIX) else reason
 
 # Errors that leave no figure worth showing: a sheet or a column the figures are made from is not there, or
 # could not be read as a whole. Balances made without the Payment Date column look right and are wrong for
@@ -54,7 +60,7 @@ class HeldBack:
         errors = self.customers.get(customer_id.casefold()) or self.everyone
         first = errors[0]
         more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
-        return f"held back: {first.sheet}!{first.cell} has an error{more} ({first.message}); fix it and run again"
+        return f"{PREFIX}{first.sheet}!{first.cell} has an error{more} ({first.message}); fix it and run again"
 
 
 def held_back(book: Book, findings: list[Finding]) -> HeldBack:

@@ -22,6 +22,10 @@ LETTER_COLUMNS = (
     Column("PDF", 34),
     Column("PDF SHA256", 20),
     Column("Status", 9),
+    # A statement's period (blank for other letters): a statement for another period is another letter.
+    # Added after Status, so a log written before it still reads (its statements have no period).
+    Column("Period From", 12, DATE_FORMAT),
+    Column("Period To", 12, DATE_FORMAT),
 )
 
 
@@ -37,6 +41,8 @@ class LetterRecord:
     pdf: str
     sha256: str
     status: str  # made, sent
+    period_start: dt.date | None = None  # a statement's first day (None: another kind, or an older log)
+    period_end: dt.date | None = None  # a statement's last day
 
     @property
     def date(self) -> dt.date | None:
@@ -59,6 +65,8 @@ class LetterRecord:
             self.pdf,
             self.sha256,
             self.status,
+            self.period_start,
+            self.period_end,
         )
 
 
@@ -93,6 +101,7 @@ def read_letter_log(rows: list[list[object]]) -> list[LetterRecord]:
         except (TypeError, ValueError):
             level = None
         invoices = tuple(s.strip() for s in str(get("Invoices") or "").split(",") if s.strip())
+        start, end = parse_date(get("Period From")), parse_date(get("Period To"))
         out.append(
             LetterRecord(
                 made if isinstance(made, dt.datetime) else None,
@@ -105,6 +114,8 @@ def read_letter_log(rows: list[list[object]]) -> list[LetterRecord]:
                 str(get("PDF") or ""),
                 str(get("PDF SHA256") or ""),
                 str(get("Status") or "made"),
+                start if isinstance(start, dt.date) else None,
+                end if isinstance(end, dt.date) else None,
             )
         )
     return out

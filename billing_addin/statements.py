@@ -18,6 +18,8 @@ class StatementLine:
     charge: int  # cents
     credit: int  # cents
     balance: int  # running balance after this line
+    due_date: dt.date | None = None  # an invoice line's due date (None for other lines)
+    disputed: bool = False  # an invoice line whose invoice the customer disputes (the Dispute column)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def statements(
     balances = {c.currency: c for c in theirs}
     if not mine and not balances:
         raise KeyError(customer_id)
+    invoices = {i.invoice_no.casefold(): i for i in items if type(i) is InvoiceBalance}
     out = []
     for currency in sorted({e.currency for e in mine} | set(balances)):
         entries = [e for e in mine if e.currency == currency]
@@ -60,9 +63,18 @@ def statements(
         for e in entries:
             if start <= e.date <= end:
                 running += e.amount
+                inv = invoices.get(e.invoice_no.casefold()) if e.kind == "Invoice" and e.invoice_no else None
                 lines.append(
                     StatementLine(
-                        e.date, e.kind, e.reference, e.invoice_no, max(e.amount, 0), max(-e.amount, 0), running
+                        e.date,
+                        e.kind,
+                        e.reference,
+                        e.invoice_no,
+                        max(e.amount, 0),
+                        max(-e.amount, 0),
+                        running,
+                        inv.due_date if inv is not None else None,
+                        inv.disputed if inv is not None else False,
                     )
                 )
         cb = balances.get(currency)

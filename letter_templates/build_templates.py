@@ -463,6 +463,9 @@ class Column:
     pieces: tuple[str, ...]
     width_cm: float
     right: bool = False
+    # A second paragraph in the cell, kept only where the Jinja condition `note_if` holds (e.g. "Disputed").
+    note: tuple[str, ...] = ()
+    note_if: str = ""
 
 
 @dataclass(frozen=True)
@@ -522,7 +525,12 @@ def add_data_table(
         tag_row(table, "{%tr for " + loop + " %}")
     row = new_row(table)
     for cell, column in zip(row.cells, columns):
-        para(cell, *column.pieces, style="Table Amount" if column.right else "Table Text")
+        style = "Table Amount" if column.right else "Table Text"
+        para(cell, *column.pieces, style=style)
+        if column.note:
+            tag_para(cell, "{%p if " + column.note_if + " %}", style=style)
+            para(cell, *column.note, style=style)
+            tag_para(cell, "{%p endif %}", style=style)
     if loop:
         tag_row(table, "{%tr endfor %}")
     for fixed in after:
@@ -806,14 +814,16 @@ def build_invoice() -> Document:
     return doc
 
 
+# An invoice line shows its due date, and "Disputed" under it when the customer disputes the invoice.
 STATEMENT_COLUMNS = (
-    Column("Date", ("{{ l.date }}",), 2.9),
-    Column("Type", ("{{ l.kind }}",), 2.3),
-    Column("Reference", ("{{ l.reference }}",), 2.6),
-    Column("Invoice", ("{{ l.invoice }}",), 2.3),
-    Column("Charges", ("{{ l.charge }}",), 2.45, right=True),
-    Column("Credits", ("{{ l.credit }}",), 2.45, right=True),
-    Column("Balance", ("{{ l.balance }}",), TEXT_WIDTH.cm - 15.0, right=True),
+    Column("Date", ("{{ l.date }}",), 2.3),
+    Column("Type", ("{{ l.kind }}",), 1.9),
+    Column("Reference", ("{{ l.reference }}",), 2.3),
+    Column("Invoice", ("{{ l.invoice }}",), 2.1),
+    Column("Due date", ("{{ l.due_date }}",), 2.3, note=(Bold("Disputed"),), note_if="l.disputed"),
+    Column("Charges", ("{{ l.charge }}",), 2.2, right=True),
+    Column("Credits", ("{{ l.credit }}",), 2.2, right=True),
+    Column("Balance", ("{{ l.balance }}",), TEXT_WIDTH.cm - 15.3, right=True),
 )
 
 

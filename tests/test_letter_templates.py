@@ -44,7 +44,7 @@ PATIENT = "Seán O'Brien"
 DUNNING = ("reminder.docx", "past_due.docx", "final_notice.docx")
 # Table header text as pdftotext -layout prints it, for the check that page 2 repeats the header.
 DUNNING_HEADER = re.compile(r"Invoice\s+Date\s+Due date\s+Amount\s+Outstanding\s+Days overdue")
-STATEMENT_HEADER = re.compile(r"Date\s+Type\s+Reference\s+Invoice\s+Charges\s+Credits\s+Balance")
+STATEMENT_HEADER = re.compile(r"Date\s+Type\s+Reference\s+Invoice\s+Due date\s+Charges\s+Credits\s+Balance")
 
 MONTHS = "January February March April May June July August September October November December".split()
 
@@ -56,6 +56,11 @@ def money(cents: int) -> str:
 def day(n: int) -> str:
     """A date written out, the long form a locale formatter gives (the widest a table column must hold)."""
     return f"{MONTHS[(n // 28) % 12]} {n % 28 + 1}, {2025 + n // 336}"
+
+
+def short_day(n: int) -> str:
+    """A date in a locale's medium form, as a letter's table cells get it."""
+    return f"{MONTHS[(n // 28) % 12][:3]} {n % 28 + 1}, {2025 + n // 336}"
 
 
 def invoice_row(k: int) -> dict[str, str]:
@@ -164,6 +169,8 @@ def sample_context(tpl: DocxTemplate, name: str, logo: Path | None) -> dict:
                     "charge": money(charge) if charge else "",
                     "credit": money(credit) if credit else "",
                     "balance": money(balance),
+                    "due_date": short_day(30 + 3 * k) if charge else "",
+                    "disputed": k == 4,
                 }
             )
         context["statement"] = {
@@ -369,6 +376,16 @@ def test_statement_runs_over_pages_with_balances_and_aging(pdfs):
         assert f"INV-{24001 + k}" in text
     assert "Over 90 days" in text and "1–30 days" in text
     assert STATEMENT_HEADER.search(pdf_text(pdf, page=2)), "the statement table's header is not repeated on page 2"
+
+
+def test_statement_lines_show_each_invoices_due_date_and_a_dispute(pdfs):
+    text = pdf_text(pdfs["statement.docx"])
+    for k in range(0, ROWS, 2):  # every invoice line: its due date on the same line as its number
+        due = re.escape(short_day(30 + 3 * k))
+        assert re.search(rf"INV-{24001 + k}\s+INV-{24001 + k}\s+{due}\s", text), k
+    assert short_day(30 + 3 * 1) not in text  # a payment line has no due date
+    assert text.count("Disputed") == 1
+    assert re.search(rf"{re.escape(short_day(30 + 3 * 4))}\s[^\n]*\n[^\n]*Disputed", text)
 
 
 def test_plan_letters(pdfs):

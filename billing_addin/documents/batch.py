@@ -356,21 +356,32 @@ def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, 
 
 def _not_yet_made(letters: list[Letter], log: list[LetterRecord]) -> tuple[list[Letter], list[Letter]]:
     """Letters the log does not have yet, and those it has (same kind, customer, level and invoices; for a
-    statement also the same as-of date, since statements repeat each period)."""
-    done = {_key(r.kind, r.customer_id, r.level, r.invoices, r.as_of) for r in log if r.status in ("made", "sent")}
+    statement also the same as-of date and period, since statements repeat each period and a clerk may ask
+    for another period on the same day). A statement logged before the log had its period counts for any
+    period of its as-of date, as it did then."""
+    done = set()
+    for r in log:
+        if r.status in ("made", "sent"):
+            period = (r.period_start, r.period_end) if r.period_start and r.period_end else None
+            done.add(_key(r.kind, r.customer_id, r.level, r.invoices, r.as_of, period))
     fresh, repeats = [], []
     for x in letters:
-        (repeats if _key(x.kind, x.customer_id, x.level, x.invoices, x.as_of) in done else fresh).append(x)
+        keys = {_key(x.kind, x.customer_id, x.level, x.invoices, x.as_of, x.period)}
+        if x.kind == "statement":
+            keys.add(_key(x.kind, x.customer_id, x.level, x.invoices, x.as_of, None))  # an older log's row
+        (repeats if keys & done else fresh).append(x)
     return fresh, repeats
 
 
-def _key(kind, customer_id, level, invoices, as_of):
+def _key(kind, customer_id, level, invoices, as_of, period=None):
+    statement = kind == "statement"
     return (
         kind,
         customer_id.casefold(),
         level or None,
         frozenset(i.casefold() for i in invoices),
-        as_of if kind == "statement" else None,
+        as_of if statement else None,
+        period if statement else None,
     )
 
 
@@ -592,6 +603,8 @@ def _record(m: _Made, now: dt.datetime, folder: Path) -> LetterRecord:
         pdf=_relative(m.pdf, folder) if m.pdf else "",
         sha256=m.sha256,
         status="made",
+        period_start=x.period[0] if x.period else None,
+        period_end=x.period[1] if x.period else None,
     )
 
 

@@ -35,6 +35,7 @@ class Letter:
     context: dict = field(repr=False, compare=False)
     email: str = ""  # where an e-mail draft goes; blank when the customer has none
     customer_name: str = field(default="", repr=False)  # only for an opted-in file name pattern, never logged
+    period: tuple[dt.date, dt.date] | None = None  # a statement's first and last day
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def invoice_row(inv: InvoiceBalance, book_invoice: dict, locale) -> dict:
         "outstanding": fmt.money(inv.principal_outstanding, cur, locale),
         "fees": fmt.money(inv.fees - inv.fees_paid, cur, locale) if inv.fees - inv.fees_paid else "",
         "days_overdue": inv.days_past_due if inv.days_past_due > 0 else "",
+        "disputed": inv.disputed,
     }
 
 
@@ -182,7 +184,7 @@ class LetterBuilder:
             },
         }
 
-    def _letter(self, kind, template, customer, level, invoices, reference, context, currency=None) -> Letter:
+    def _letter(self, kind, template, customer, level, invoices, reference, context, period=None) -> Letter:
         return Letter(
             kind=kind,
             template=template,
@@ -194,6 +196,7 @@ class LetterBuilder:
             context=context,
             email=customer.email,
             customer_name=customer.name,
+            period=period,
         )
 
     # -- the kinds -------------------------------------------------------------------------------------------
@@ -255,6 +258,8 @@ class LetterBuilder:
                     "charge": money(ln.charge),
                     "credit": money(ln.credit),
                     "balance": fmt.money(ln.balance, cur, loc),
+                    "due_date": fmt.short_date(ln.due_date, loc),
+                    "disputed": ln.disputed,
                 }
                 for ln in st.lines
             ],
@@ -262,7 +267,9 @@ class LetterBuilder:
             "unapplied_credit": fmt.money(st.unapplied_credit, cur, loc),
         }
         invoices = tuple(i.invoice_no for i in open_invoices)
-        return self._letter("statement", "statement.docx", customer, None, invoices, reference, ctx)
+        return self._letter(
+            "statement", "statement.docx", customer, None, invoices, reference, ctx, period=(st.start, st.end)
+        )
 
 
 def invoices_for_rows(book: Book, ledger: Ledger, rows: Iterable[int]) -> list[InvoiceBalance]:

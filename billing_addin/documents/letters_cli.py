@@ -113,9 +113,8 @@ def cmd_letters(args: argparse.Namespace) -> int:
 
 
 def show_letters(result) -> None:
-    from rich.table import Table
-
     from billing_addin.cli import out, show_findings
+    from billing_addin.tables import Col, show_table, text
 
     data = result.data
     if result.findings:
@@ -126,13 +125,11 @@ def show_letters(result) -> None:
     )
     if n:
         out.print(f"Folder: {data['folder']}", markup=False)
-        t = Table(show_header=True, header_style="bold")
-        for h in ("Customer", "Level", "Invoices", "PDF"):
-            t.add_column(h)
+        rows = []
         for x in data["letters"][:20]:
             invoices = ", ".join(x["invoices"][:3]) + (f" +{len(x['invoices']) - 3}" if len(x["invoices"]) > 3 else "")
-            t.add_row(x["customer_id"], str(x["level"] or ""), invoices, Path(x["pdf"] or x["docx"]).name)
-        out.print(t)
+            rows.append((x["customer_id"], str(x["level"] or ""), invoices, Path(x["pdf"] or x["docx"]).name))
+        show_table(out, (Col("Customer"), Col("Level"), text("Invoices"), Col("PDF")), rows)
         if n > 20:
             out.print(f"... and {n - 20} more")
     if data.get("print_file"):

@@ -19,6 +19,7 @@ def sample_invoices(n: int = 3) -> list[dict]:
             "outstanding": "$1,000.00",
             "fees": "$15.00",
             "days_overdue": 45 + i,
+            "disputed": i == 1,
         }
         for i in range(n)
     ]
@@ -68,7 +69,20 @@ def sample_context(kind: str, invoices: int = 3) -> dict:
                     "charge": "$1,250.00",
                     "credit": "",
                     "balance": "$1,750.00",
-                }
+                    "due_date": "Oct 3, 2026",
+                    "disputed": True,
+                },
+                {
+                    "date": "Sep 20, 2026",
+                    "kind": "Payment",
+                    "reference": "P-5001",
+                    "invoice": "INV-1000",
+                    "charge": "",
+                    "credit": "$250.00",
+                    "balance": "$1,500.00",
+                    "due_date": "",
+                    "disputed": False,
+                },
             ],
             "aging": [{"label": "Current", "amount": "$0.00"}, {"label": "1-30", "amount": "$3,045.00"}],
             "unapplied_credit": "$0.00",

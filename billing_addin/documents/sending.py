@@ -276,7 +276,7 @@ def _log_with_rows(raw: list[list[object]]) -> list[tuple[int, LetterRecord]]:
 
 def _status_column(raw: list[list[object]]) -> str:
     header = [str(h).strip().casefold() for h in raw[0]] if raw else []
-    position = header.index("status") if "status" in header else len(LETTER_COLUMNS) - 1
+    position = header.index("status") if "status" in header else [c.header for c in LETTER_COLUMNS].index("Status")
     return column_letter(position)
 
 

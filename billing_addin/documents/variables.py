@@ -28,7 +28,7 @@ COMMON: dict[str, str] = {
     "customer.address_lines": "Name-free address block lines (street, city line, country).",
     "customer.email": "Customer e-mail (may be blank).",
     "invoices": "The invoices concerned: number, date, due_date, description, po_number, amount, paid, "
-    "outstanding, fees, days_overdue.",
+    "outstanding, fees, days_overdue, disputed (true when the customer disputes it).",
     "totals.principal": "Principal still owed on the invoices concerned.",
     "totals.fees": "Late fees and interest on them (charged and accrued), apart from principal.",
     "totals.total": "Principal plus fees.",
@@ -46,6 +46,7 @@ INVOICE_ROW_KEYS = (
     "outstanding",
     "fees",
     "days_overdue",
+    "disputed",
 )
 
 BY_KIND: dict[str, dict[str, str]] = {
@@ -57,7 +58,8 @@ BY_KIND: dict[str, dict[str, str]] = {
         "statement.end": "Last day of the period.",
         "statement.opening": "Balance before the period.",
         "statement.closing": "Balance at its end.",
-        "statement.lines": "Each line: date, kind, reference, invoice, charge, credit, balance.",
+        "statement.lines": "Each line: date, kind, reference, invoice, charge, credit, balance, due_date (an "
+        "invoice line's due date, else blank), disputed (true on an invoice line the customer disputes).",
         "statement.aging": "Aging of what is open at the end: label, amount.",
         "statement.unapplied_credit": "Credit not yet applied to an invoice.",
     },

@@ -22,6 +22,7 @@ from billing_addin.documents.batch import make_letters, output_folder, templates
 from billing_addin.documents.templates import check_templates as check_templates_in
 from billing_addin.excel.host import Host
 from billing_addin.findings import Finding
+from billing_addin.held_back import cause
 from billing_addin.money import format_cents
 from billing_addin.reader import UnreadableWorkbook
 
@@ -135,7 +136,7 @@ def fees_post(host: Host) -> None:
     lines, total = _fee_lines(result, {(h["customer_id"], h["invoice_no"]) for h in held})
     held_text = (
         "\n\nHeld back until their errors are fixed (Post again then):\n"
-        + _listed([f"{h['invoice_no']} ({h['customer_id']}): {h['reason']}" for h in held])
+        + _listed([f"{h['invoice_no']} ({h['customer_id']}): {cause(h['reason'])}" for h in held])
         if held
         else ""
     )
