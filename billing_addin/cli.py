@@ -248,6 +248,8 @@ def cmd_columns(args: argparse.Namespace) -> int:
 
 def show_columns(report: list[dict]) -> None:
     """Per sheet, one line per column: header cell, header, the field it is read as (or why it is not)."""
+    from rich.markup import escape as _plain  # headers are the user's text, never markup
+
     for s in report:
         if not s["found"]:
             out.print(f"[bold]{s['sheet']}[/bold]: no such sheet")
