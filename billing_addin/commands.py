@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from billing_addin.book import Book
-from billing_addin.checks import run_checks
+from billing_addin.checks import check_columns, check_structure, run_checks
 from billing_addin.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.gc_pause import gc_paused
 from billing_addin.held_back import HeldBack, held_back, stopping_errors
@@ -214,12 +214,15 @@ def refresh(
     from billing_addin.customer_parts import split_book
 
     with gc_paused():
+        # A missing sheet or column is found in a moment; the rest of the checks take longer, and a refresh in
+        # parts runs them in this process while the parts are refreshed in the others.
+        early = Checked([], HeldBack(), stopping_errors([*check_structure(book, as_of), *check_columns(book, as_of)]))
+        plans = split_book(book, parts) if parts > 1 and not sheets and not early.stop else None
+        if plans is not None:
+            return _refresh_in_parts(book, as_of, plans)
         checked = check_first(book, as_of)
         if checked.stop:
             return stopped("refresh", book, as_of, checked)
-        plans = split_book(book, parts) if parts > 1 and not sheets else None
-        if plans is not None:
-            return _refresh_in_parts(book, as_of, plans, checked)
         return _refresh(book, as_of, now, user, sheets, checked)
 
 
@@ -261,18 +264,24 @@ def _refresh(
     return result
 
 
-def _refresh_in_parts(book: Book, as_of: dt.date, plans: list, checked: Checked) -> Result:
+def _refresh_in_parts(book: Book, as_of: dt.date, plans: list) -> Result:
+    """The parts refreshed in forked processes while this one runs the checks (work 0)."""
     from billing_addin.customer_parts import book_part, run_parts
 
     ledgers = []
 
-    def part(k: int) -> Preview:
-        preview, ledger, *_ = _preview(book_part(book, plans[k]), as_of)
-        ledgers.append(ledger)  # here, the first part's: kept with the result (see Result.ledger)
+    def part(k: int) -> Preview | Checked:
+        if k == 0:
+            return check_first(book, as_of)
+        preview, ledger, *_ = _preview(book_part(book, plans[k - 1]), as_of)
+        ledgers.append(ledger)  # only when a part was done here: kept with the result (see Result.ledger)
         return preview
 
-    result = _refresh_result(book, as_of, run_parts(part, len(plans)), checked)
-    result.ledger = ledgers[0]
+    checked, *previews = run_parts(part, len(plans) + 1)
+    if checked.stop:
+        return stopped("refresh", book, as_of, checked)
+    result = _refresh_result(book, as_of, previews, checked)
+    result.ledger = ledgers[0] if ledgers else None
     return result
 
 
