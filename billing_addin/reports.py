@@ -80,11 +80,13 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
     for inv in by_customer_due_date(i for i in ledger.invoices.values() if i.invoice_date <= ledger.as_of):
         if inv.status == VOID:  # not owed, whatever was paid against it
             paid = credited = written_off = fees_owed = outstanding = ZERO
+            days_late = None
         else:
             owed = inv.fees - inv.fees_paid
             paid, credited, written_off = cents[inv.paid], cents[inv.credited], cents[inv.written_off]
             fees_owed = cents[owed]
             outstanding = cents[inv.amount - inv.paid - inv.credited - inv.written_off + owed]
+            days_late = inv.days_late
         rows.append(
             (
                 link(inv.invoice_no, inv.row),
@@ -101,6 +103,8 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
                 inv.days_past_due,
                 inv.status,
                 cents[unposted.get(inv.invoice_no, 0)],
+                inv.paid_date,
+                days_late,
             )
         )
     columns = (
@@ -118,6 +122,8 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
         Column("Days Past Due", 10, "0"),
         Column("Status", 14),
         money_column("Fees Not Yet Posted"),
+        date_column("Paid Date"),  # blank while anything is owed; for Written Off, the day it was closed
+        Column("Days Late", 10, "0"),  # paid: paid date - due date (at least 0); open: days past due
     )
     return OwnedSheet(BALANCES_SHEET, columns, tuple(rows))
 
