@@ -54,6 +54,9 @@ class SheetData:
     headers: dict[str, str] = field(default_factory=dict)  # field name -> header text as the user wrote it
     extra_headers: list[str] = field(default_factory=list)  # user columns the schema does not know (kept)
     in_table: str | None = None  # name of the Excel Table the data came from, if any
+    # ID field -> Excel rows whose cell held a number (IDs are read as text, "24081" for 24081): an owned sheet
+    # writes these back as numbers. Empty when every ID cell held text.
+    numeric_ids: dict[str, frozenset[int]] = field(default_factory=dict)
 
     def cell(self, field_name: str, row: int) -> str:
         """A1 address of a field's cell in a row; the header cell when `row` is the header row."""
@@ -61,6 +64,10 @@ class SheetData:
 
     def has(self, field_name: str) -> bool:
         return field_name in self.letters
+
+    def numeric_rows(self, field_name: str) -> frozenset[int]:
+        """The Excel rows whose `field_name` cell held a number (an ID field; empty for all text)."""
+        return self.numeric_ids.get(field_name, frozenset())
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -172,7 +172,7 @@ def _refresh(book: Book, as_of: dt.date, now: dt.datetime | None, user: str | No
         sheets=(
             reports.balances_sheet(book, ledger, fees),
             reports.aging_sheet(book, ledger),
-            reports.dunning_sheet(decisions, skips),
+            reports.dunning_sheet(decisions, skips, reports.customer_id_cells(book)),
             reports.dashboard_sheet(book, ledger),
             audit_sheet(book, result, now, user),
         )

@@ -23,12 +23,13 @@ from billing_addin.schema import (
     LOG_SHEETS,
     SETTINGS_SHEET,
     Field,
+    Kind,
     SheetSpec,
     normalize_header,
     setting_spec,
 )
 from billing_addin.sheet_pool import SheetFailed, SheetPool, sheet_sizes
-from billing_addin.values import convert_column, is_blank, show_full
+from billing_addin.values import convert_column, convert_ids, is_blank, show_full
 
 HEADER_SCAN_ROWS = 30
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -245,10 +246,17 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
         row_numbers = [first_row + i for i in keep]
     data: dict[str, list] = {}
     problems: list[CellProblem] = []
+    numeric_ids: dict[str, frozenset[int]] = {}
     for f in spec.fields:
         if f.name not in positions:
             continue
-        typed, bad = convert_column(f, _column(rows, positions[f.name], shortest))
+        if f.kind is Kind.ID:
+            typed, numbers = convert_ids(_column(rows, positions[f.name], shortest))
+            if numbers:
+                numeric_ids[f.name] = frozenset(map(row_numbers.__getitem__, numbers))
+            bad = ()
+        else:
+            typed, bad = convert_column(f, _column(rows, positions[f.name], shortest))
         data[f.name] = typed
         for pos, code, msg, hint in bad:
             problems.append(CellProblem(f.name, row_numbers[pos], code, msg, hint))
@@ -268,6 +276,7 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name) -> S
         headers=header_text,
         extra_headers=extras,
         in_table=table_name,
+        numeric_ids=numeric_ids,
     )
 
 
