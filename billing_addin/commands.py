@@ -342,6 +342,8 @@ def invoices_json(ledger) -> list[tuple[int, dict]]:
     """Each invoice issued by the as-of date, as a line of the Balances sheet, with its row on the Invoices
     sheet (the ledger keeps them in row order). A void invoice owes nothing and was never paid: paid and
     balance 0.00, paid_date and days_late null. balance is what is still owed, fees included."""
+    from billing_addin.ledger import VOID
+
     as_of = ledger.as_of
     day = _Texts(dt.date.isoformat, (None, None))
     money = _Texts(format_cents, (0, "0.00"))
@@ -349,7 +351,7 @@ def invoices_json(ledger) -> list[tuple[int, dict]]:
     for inv in ledger.invoices.values():
         if inv.invoice_date > as_of:
             continue  # not yet part of the balance, as on the Balances sheet
-        void = inv.status == "Void"
+        void = inv.status == VOID
         out.append(
             (
                 inv.row,

@@ -273,9 +273,8 @@ def _settle(item, cents: int, day: dt.date, how: str) -> int:
     item.fees_paid += fee
     if principal:
         _record(item, day)
-        item.paid_date = day
-    elif fee:
-        item.paid_date = day
+    if principal or fee:
+        item.paid_date = day  # the last day anything was settled on it (see _finish_invoice)
     return principal + fee
 
 

@@ -4,8 +4,9 @@ rules themselves change, change it in the same way as the ledger (done once sinc
 new charges once they are all in, so that row order cannot decide which invoice it goes to).
 
 Added since, worked out its own way: each invoice's paid date. The ledger notes the last day anything was
-settled on an invoice; this copy looks at every invoice after every event (and after credit is applied to a
-day's charges) and notes the day what it owes came to zero, forgetting it when the invoice re-opens.
+settled on an invoice; this copy looks at every invoice after every event (after credit is applied to a
+day's charges, and when a returned payment re-opens an invoice that credit may settle again at once) and
+notes the day what it owes came to zero, forgetting it when the invoice re-opens.
 
 Who owes what: payment allocation, invoice and customer balances, aging, statements.
 
@@ -438,6 +439,7 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
                 _record(target, day)
                 acct.add(target, target.due_date, target.invoice_date, target.invoice_no, n)
                 amount -= back
+                note_paid(day)  # re-opened, before credit may settle it again below
             if amount > 0:
                 charge = AccountCharge(f"returned-{n}", key[0], currency, day, "Returned Payment", amount)
                 charges.append(charge)

@@ -337,3 +337,13 @@ def test_row_order_changes_nothing(parts, rnd):
     assert {n: (i.outstanding, i.status) for n, i in a.invoices.items()} == {
         n: (i.outstanding, i.status) for n, i in b.invoices.items()
     }
+
+
+def test_an_invoice_re_opened_by_a_returned_payment_and_settled_again_by_credit_is_paid_that_day():
+    b = book(
+        [("I1", "C1", D(2026, 1, 1), D(2026, 1, 1), 10)],
+        [("P1", "C1", D(2026, 1, 1), 10), ("P2", "C1", D(2026, 1, 1), 70)],  # 70.00 left over as credit
+        [("A1", "C1", "I1", D(2026, 1, 2), "Returned Payment", 0.01)],
+    )
+    inv = build_ledger(b, AS_OF).invoices["I1"]
+    assert (inv.status, inv.paid_date, inv.days_late) == ("Paid", D(2026, 1, 2), 1)
