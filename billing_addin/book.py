@@ -68,6 +68,9 @@ class SheetData:
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (column letter, header) of columns not read
     next_free: str = "A"  # the column just right of the header row's last header cell
     column_problems: list[ColumnProblem] = field(default_factory=list)
+    # ID field -> Excel rows whose cell held a number (IDs are read as text, "24081" for 24081): an owned sheet
+    # writes these back as numbers. Empty when every ID cell held text.
+    numeric_ids: dict[str, frozenset[int]] = field(default_factory=dict)
 
     def cell(self, field_name: str, row: int) -> str:
         """A1 address of a field's cell in a row; the header cell when `row` is the header row."""
@@ -75,6 +78,10 @@ class SheetData:
 
     def has(self, field_name: str) -> bool:
         return field_name in self.letters
+
+    def numeric_rows(self, field_name: str) -> frozenset[int]:
+        """The Excel rows whose `field_name` cell held a number (an ID field; empty for all text)."""
+        return self.numeric_ids.get(field_name, frozenset())
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -256,7 +256,7 @@ def _refresh(
         sheets=(
             reports.balances_sheet(book, ledger, fees),
             reports.aging_sheet(book, ledger),
-            reports.dunning_sheet(decisions, skips),
+            reports.dunning_sheet(decisions, skips, reports.customer_id_cells(book)),
             reports.dashboard_sheet(book, ledger),
             audit_sheet(book, result, now, user),
         )
@@ -299,6 +299,7 @@ class Preview:
     letters: list[dict]  # by customer ID, then currency
     skipped: list[dict]  # by customer ID, then currency
     findings: list[Finding]
+    invoices: list[tuple[int, dict]] = field(default_factory=list)  # (Invoices row, the invoice): by row
 
 
 def _preview(book: Book, as_of: dt.date):
@@ -332,6 +333,7 @@ def _preview(book: Book, as_of: dt.date):
         dunning["letters"],
         dunning["skipped"],
         findings + fee_findings + level_findings,
+        invoices_json(ledger),
     )
     return preview, ledger, fees, decisions, skips
 
@@ -372,6 +374,7 @@ def _refresh_result(book: Book, as_of: dt.date, previews: list[Preview], checked
         "customers": customers,
         "fees": fees,
         "dunning": {"letters": letters, "skipped": _merged([p.skipped for p in previews], _by_customer)},
+        "invoices": [line for _, line in _merged([p.invoices for p in previews], _by_row)],
     }
     to_post = sum(p.fees_to_post for p in previews)
     result.details = (
@@ -392,6 +395,10 @@ def _by_customer(line: dict) -> tuple[str, str]:
     return line["customer_id"], line["currency"]
 
 
+def _by_row(item: tuple[int, dict]) -> int:
+    return item[0]
+
+
 def money_text(cents: int | None) -> str | None:
     return None if cents is None else format_cents(cents)
 
@@ -408,6 +415,53 @@ def customer_json(c) -> dict:
         "buckets": [money_text(b) for b in c.buckets],
         "max_days_past_due": c.max_days_past_due,
     }
+
+
+class _Texts(dict):
+    """value -> its JSON text, each made once: a big book's invoices repeat few dates and amounts."""
+
+    def __init__(self, make, *known):
+        super().__init__(known)
+        self.make = make
+
+    def __missing__(self, value):
+        text = self[value] = self.make(value)
+        return text
+
+
+def invoices_json(ledger) -> list[tuple[int, dict]]:
+    """Each invoice issued by the as-of date, as a line of the Balances sheet, with its row on the Invoices
+    sheet (the ledger keeps them in row order). A void invoice owes nothing and was never paid: paid and
+    balance 0.00, paid_date and days_late null. balance is what is still owed, fees included."""
+    from billing_addin.ledger import VOID
+
+    as_of = ledger.as_of
+    day = _Texts(dt.date.isoformat, (None, None))
+    money = _Texts(format_cents, (0, "0.00"))
+    out = []
+    for inv in ledger.invoices.values():
+        if inv.invoice_date > as_of:
+            continue  # not yet part of the balance, as on the Balances sheet
+        void = inv.status == VOID
+        out.append(
+            (
+                inv.row,
+                {
+                    "invoice_no": inv.invoice_no,
+                    "customer_id": inv.customer_id,
+                    "currency": inv.currency,
+                    "invoice_date": day[inv.invoice_date],
+                    "due_date": day[inv.due_date],
+                    "amount": money[inv.amount],
+                    "paid": "0.00" if void else money[inv.paid],
+                    "balance": "0.00" if void else money[inv.outstanding],
+                    "status": inv.status,
+                    "paid_date": day[inv.paid_date],
+                    "days_late": None if void else inv.days_late,
+                },
+            )
+        )
+    return out
 
 
 def fee_json(f) -> dict:

@@ -33,6 +33,7 @@ def cause(reason: str) -> str:
     """A reason without its "held back: " prefix, for a printer that says "held back" itself."""
     return reason[len(PREFIX) :] if reason.startswith(PREFIX) else reason
 
+
 # Errors that leave no figure worth showing: a sheet or a column the figures are made from is not there, or
 # could not be read as a whole. Balances made without the Payment Date column look right and are wrong for
 # everyone, so every command that prints or writes figures stops on these; row-level errors only hold back

@@ -55,6 +55,10 @@ class InvoiceBalance:
     hold_until: dt.date | None = None
     # (date, principal outstanding after that day's events): what interest and fees accrue on.
     history: list[tuple[dt.date, int]] = field(default_factory=list)
+    # The day what is owed on it (fees too) came down to zero and stayed there up to the as-of date, whether
+    # by payment, credit note or write-off; None while anything is owed, and for a void invoice or one issued
+    # after the as-of date. (While events are replayed: the last day anything was settled on it.)
+    paid_date: dt.date | None = None
 
     @property
     def principal_outstanding(self) -> int:
@@ -63,6 +67,14 @@ class InvoiceBalance:
     @property
     def outstanding(self) -> int:  # principal_outstanding + fees owed, spelt out: one call, not two
         return self.amount - self.paid - self.credited - self.written_off + self.fees - self.fees_paid
+
+    @property
+    def days_late(self) -> int:
+        """Days after the due date it was paid (at least 0) once paid; while open, days past due as of the
+        as-of date."""
+        if self.paid_date is not None:
+            return max(0, (self.paid_date - self.due_date).days)
+        return self.days_past_due
 
     def principal_on(self, day: dt.date) -> int:
         """Principal outstanding at the end of `day` (0 before the invoice existed)."""
@@ -261,6 +273,8 @@ def _settle(item, cents: int, day: dt.date, how: str) -> int:
     item.fees_paid += fee
     if principal:
         _record(item, day)
+    if principal or fee:
+        item.paid_date = day  # the last day anything was settled on it (see _finish_invoice)
     return principal + fee
 
 
@@ -458,6 +472,7 @@ def _replay(events: list, accounts, charges: list, last_payment: dict, auto_appl
                 # The common case, kept short: the payment fits in what its invoice still owes.
                 target.paid += amount
                 _record(target, day)
+                target.paid_date = day  # the last day anything was settled on it (see _finish_invoice)
             else:
                 _pay(accounts[key], target, amount, day, auto_apply)
             continue
@@ -542,15 +557,24 @@ def _entry(event: tuple, closed: dict[int, int]) -> Entry:
 
 def _finish_invoice(inv: InvoiceBalance, as_of: dt.date) -> None:
     if inv.status == VOID:
+        inv.paid_date = None  # not owed, so never paid (money applied to it goes to the account)
         return
     if inv.invoice_date > as_of:
         inv.status = OPEN  # issued after the as-of date: not yet part of the balance
+        inv.paid_date = None
         return
     out = inv.outstanding
     inv.days_past_due = max(0, (as_of - inv.due_date).days) if out > 0 else 0
     if out <= 0:
         inv.status = WRITTEN_OFF if inv.written_off > 0 else PAID
-    elif inv.disputed:
+        # Nothing is owed, so the last day anything was settled on it is the day it came to zero for good:
+        # what is settled comes off what is owed, and whatever re-opened it was settled later. An invoice
+        # that never owed anything (an amount of zero) was paid the day it was issued.
+        if inv.paid_date is None:
+            inv.paid_date = inv.invoice_date
+        return
+    inv.paid_date = None
+    if inv.disputed:
         inv.status = DISPUTED
     elif inv.hold_until is not None and inv.hold_until > as_of:
         inv.status = ON_HOLD

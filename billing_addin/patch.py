@@ -23,10 +23,23 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 @dataclass(frozen=True)
 class Link:
-    """A cell that shows `text` and jumps to `location` inside the same workbook, e.g. "'Invoices'!E5"."""
+    """A cell that shows `text` and jumps to `location` inside the same workbook, e.g. "'Invoices'!E5".
 
-    text: str
+    `text` may be a number (int or float): the cell then holds that number, as the cell it links to does
+    (an Invoice No typed as 24081), so that Excel's lookups between the two sheets match."""
+
+    text: str | int | float
     location: str
+
+    @property
+    def shown(self) -> str:
+        """The text the cell shows (a number in its shortest form: 24081, 1.5)."""
+        text = self.text
+        if type(text) is str:
+            return text
+        if isinstance(text, float) and text.is_integer():
+            return str(int(text))
+        return str(text)
 
 
 @dataclass(frozen=True)

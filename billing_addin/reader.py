@@ -38,6 +38,7 @@ from billing_addin.values import (
     YMD,
     DateOrder,
     convert_column,
+    convert_ids,
     flag_of,
     is_blank,
     looks_like_flags,
@@ -293,12 +294,19 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, orde
     data: dict[str, list] = {}
     problems: list[CellProblem] = []
     column_problems: list[ColumnProblem] = []
+    numeric_ids: dict[str, frozenset[int]] = {}
     for f in spec.fields:
         if f.name not in positions:
             continue
         raw = _column(rows, positions[f.name], shortest)
-        letter = column_letter(col0 + positions[f.name])
-        typed, bad = convert_column(f, raw, order, lambda pos, c=letter: f"{c}{row_numbers[pos]}")
+        if f.kind is Kind.ID:
+            typed, numbers = convert_ids(raw)
+            if numbers:
+                numeric_ids[f.name] = frozenset(map(row_numbers.__getitem__, numbers))
+            bad = []
+        else:
+            letter = column_letter(col0 + positions[f.name])
+            typed, bad = convert_column(f, raw, order, lambda pos, c=letter: f"{c}{row_numbers[pos]}")
         flags = _flag_column_problem(f, show_full(headers[positions[f.name]]), raw, bad)
         if flags is not None:  # one finding for the column, not one per cell
             column_problems.append(flags)
@@ -334,6 +342,7 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, orde
         ignored=ignored,
         next_free=column_letter(col0 + (filled[-1] + 1 if filled else 0)),
         column_problems=column_problems,
+        numeric_ids=numeric_ids,
     )
 
 

@@ -15,6 +15,7 @@ from billing_addin.fees import FeeAccrual
 from billing_addin.ledger import VOID, InvoiceBalance, Ledger
 from billing_addin.money import cents_to_decimal
 from billing_addin.patch import DATE_FORMAT, MONEY_FORMAT, Chart, Column, Link, OwnedSheet
+from billing_addin.values import id_cell
 
 BALANCES_SHEET, AGING_SHEET, DUNNING_SHEET, DASHBOARD_SHEET = "Balances", "Aging", "Dunning", "Dashboard"
 DSO_WINDOW_DAYS = 90
@@ -38,12 +39,52 @@ def date_column(header: str) -> Column:
 
 
 def invoice_linker(book: Book):
-    """A function (invoice no, Excel row) -> a link to that invoice's cell on the Invoices sheet."""
+    """A function (invoice no, Excel row) -> a link to that invoice's cell on the Invoices sheet, showing the
+    number as that cell holds it: a number when it held one (24081), else the text."""
     sd = book.sheet("Invoices")
     if sd is None or not sd.has("Invoice No"):
         return lambda no, row: no
     prefix = f"'{sd.title.replace(chr(39), chr(39) * 2)}'!{sd.letters['Invoice No']}"
+    numeric = sd.numeric_rows("Invoice No")
+    if numeric:
+        return lambda no, row: Link(id_cell(no) if row in numeric else no, f"{prefix}{row}")
     return lambda no, row: Link(no, f"{prefix}{row}")
+
+
+def customer_id_cells(book: Book):
+    """A function Customer ID -> the cell an owned sheet with one row per customer (Aging, Dunning) writes:
+    the number when the customer's ID was read from a number cell, else the text. The Customers sheet
+    decides for the customers it lists (the first row of each, as the ledger takes it); for any other, a
+    number cell naming it on Invoices, Payments or Adjustments."""
+    numeric: dict[str, frozenset[int]] = {}  # sheet -> the rows whose Customer ID held a number
+    for name in ("Customers", "Invoices", "Payments", "Adjustments"):
+        sd = book.sheet(name)
+        if sd is not None and sd.numeric_rows("Customer ID"):
+            numeric[name] = sd.numeric_rows("Customer ID")
+    if not numeric:  # the usual book: every ID is text
+        return _same
+    as_numbers: set[str] = set()
+    listed: set[str] = set()
+    customers = book.sheet("Customers")
+    if customers is not None and "Customer ID" in customers.columns:
+        rows = numeric.get("Customers", frozenset())
+        for row, cid in zip(customers.rows, customers.columns["Customer ID"]):
+            if cid is not None and cid.casefold() not in listed:
+                listed.add(cid.casefold())
+                if row in rows:
+                    as_numbers.add(cid)
+    for name in ("Invoices", "Payments", "Adjustments"):
+        rows = numeric.get(name)
+        if rows:
+            sd = book.sheet(name)
+            for row, cid in zip(sd.rows, sd.columns["Customer ID"]):
+                if row in rows and cid.casefold() not in listed:
+                    as_numbers.add(cid)
+    return lambda cid: id_cell(cid) if cid in as_numbers else cid
+
+
+def _same(value):
+    return value
 
 
 class _Decimals(dict):
@@ -75,20 +116,25 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
     """One row per invoice issued by the as-of date: what was paid, credited, written off, and what is owed."""
     unposted = {f.invoice_no: f.to_post for f in fees}
     link = invoice_linker(book)
+    # Customer ID as the invoice's own row holds it: a number where that cell held one.
+    sd = book.sheet("Invoices")
+    numeric_customer = sd.numeric_rows("Customer ID") if sd is not None else frozenset()
     cents = _Decimals()
     rows = []
     for inv in by_customer_due_date(i for i in ledger.invoices.values() if i.invoice_date <= ledger.as_of):
         if inv.status == VOID:  # not owed, whatever was paid against it
             paid = credited = written_off = fees_owed = outstanding = ZERO
+            days_late = None
         else:
             owed = inv.fees - inv.fees_paid
             paid, credited, written_off = cents[inv.paid], cents[inv.credited], cents[inv.written_off]
             fees_owed = cents[owed]
             outstanding = cents[inv.amount - inv.paid - inv.credited - inv.written_off + owed]
+            days_late = inv.days_late
         rows.append(
             (
                 link(inv.invoice_no, inv.row),
-                inv.customer_id,
+                id_cell(inv.customer_id) if numeric_customer and inv.row in numeric_customer else inv.customer_id,
                 inv.currency,
                 inv.invoice_date,
                 inv.due_date,
@@ -101,6 +147,8 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
                 inv.days_past_due,
                 inv.status,
                 cents[unposted.get(inv.invoice_no, 0)],
+                inv.paid_date,
+                days_late,
             )
         )
     columns = (
@@ -118,6 +166,8 @@ def balances_sheet(book: Book, ledger: Ledger, fees: list[FeeAccrual]) -> OwnedS
         Column("Days Past Due", 10, "0"),
         Column("Status", 14),
         money_column("Fees Not Yet Posted"),
+        date_column("Paid Date"),  # blank while anything is owed; for Written Off, the day it was closed
+        Column("Days Late", 10, "0"),  # paid: paid date - due date (at least 0); open: days past due
     )
     return OwnedSheet(BALANCES_SHEET, columns, tuple(rows))
 
@@ -136,9 +186,10 @@ def customer_names(book: Book) -> dict[str, str]:
 def aging_sheet(book: Book, ledger: Ledger) -> OwnedSheet:
     """One row per customer and currency: balance, credit, overdue, aging buckets."""
     names = customer_names(book)
+    customer_cell = customer_id_cells(book)
     rows = tuple(
         (
-            c.customer_id,
+            customer_cell(c.customer_id),
             names.get(c.customer_id.casefold()),
             c.currency,
             money(c.balance),
@@ -251,12 +302,13 @@ def dashboard_sheet(book: Book, ledger: Ledger) -> OwnedSheet:
     return OwnedSheet(DASHBOARD_SHEET, columns, tuple(rows), charts=(chart,))
 
 
-def dunning_sheet(decisions, skips) -> OwnedSheet:
-    """Who gets which letter now and why, then who is skipped and why."""
+def dunning_sheet(decisions, skips, customer_cell=_same) -> OwnedSheet:
+    """Who gets which letter now and why, then who is skipped and why. customer_cell: Customer ID -> its cell
+    (customer_id_cells)."""
     rows = [
         (
             "Letter",
-            d.customer_id,
+            customer_cell(d.customer_id),
             d.currency,
             d.level,
             d.letter_template,
@@ -267,7 +319,9 @@ def dunning_sheet(decisions, skips) -> OwnedSheet:
         )
         for d in decisions
     ]
-    rows += [("Skipped", s.customer_id, s.currency, None, None, None, None, None, s.reason) for s in skips]
+    rows += [
+        ("Skipped", customer_cell(s.customer_id), s.currency, None, None, None, None, None, s.reason) for s in skips
+    ]
     columns = (
         Column("Action", 9),
         Column("Customer ID", 12),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -443,14 +444,17 @@ def _some(n: int, v: object, cell: str, first: bool = True) -> str:
     return f"{_count(n) if first else f'{n:,}'} such as {show(v)!r} ({cell})"
 
 
-def _tidy_text(values: Sequence[object], slow) -> list:
-    """Text cells that need no tidying pass through; the rest go through `slow`."""
+def _tidy_text(values: Sequence[object], slow, numbers: list[int] | None = None) -> list:
+    """Text cells that need no tidying pass through; the rest go through `slow`. `numbers`, when given, gets
+    the positions of the cells that held a number (none when every cell is text)."""
     try:
         tidy = list(map(str.strip, values)) == values  # a column of text, none of it needing a strip
     except TypeError:  # a number, a date or None among the cells
         tidy = False
     if tidy:  # checked in one pass in C; a big book's ID columns are like this
         return [v or None for v in values] if "" in values else list(values)
+    if numbers is not None:
+        numbers += [i for i, v in enumerate(values) if type(v) is float or type(v) is int]  # a bool is no number
     # `v.strip() is v`: str.strip returns the very same string when there is nothing to strip, and one call
     # is cheaper than looking at both ends (a big book has a million text cells).
     return [
@@ -467,6 +471,27 @@ def to_id(v: object) -> str | None:
     if isinstance(v, dt.datetime | dt.date):
         return v.isoformat()
     return str(v).strip()
+
+
+def convert_ids(values: Sequence[object]) -> tuple[list[str | None], list[int]]:
+    """IDs as text (see to_id), and the positions of the cells that held a number: an owned sheet writes
+    those IDs back as numbers (id_cell), so that Excel's lookups between it and the input sheet match."""
+    numbers: list[int] = []
+    return _tidy_text(values, to_id, numbers), numbers
+
+
+def id_cell(text: str) -> int | float | str:
+    """The number an ID read from a number cell stands for ("24081" -> 24081, "1.5" -> 1.5); the text itself
+    when it is not a number. Only for IDs known to come from number cells: text a user typed stays text."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
 
 
 def convert_integers(values: Sequence[object]) -> tuple[list[int | None], list[Problem]]:
@@ -563,7 +588,7 @@ def convert_column(
     if k is Kind.CHOICE:
         return convert_choices(values, field.choices)
     if k is Kind.ID:
-        return _tidy_text(values, to_id), []
+        return convert_ids(values)[0], []
     if k is Kind.CURRENCY:
         codes = _tidy_text(values, lambda v: None if is_blank(v) else str(v).strip())
         return [c if c is None or c.isupper() else c.upper() for c in codes], []

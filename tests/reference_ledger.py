@@ -3,6 +3,11 @@
 rules themselves change, change it in the same way as the ledger (done once since: credit settles a day's
 new charges once they are all in, so that row order cannot decide which invoice it goes to).
 
+Added since, worked out its own way: each invoice's paid date. The ledger notes the last day anything was
+settled on an invoice; this copy looks at every invoice after every event (after credit is applied to a
+day's charges, and when a returned payment re-opens an invoice that credit may settle again at once) and
+notes the day what it owes came to zero, forgetting it when the invoice re-opens.
+
 Who owes what: payment allocation, invoice and customer balances, aging, statements.
 
 Pure functions of (book, as_of). Money is integer cents. Nothing here reads files or the clock.
@@ -59,6 +64,7 @@ class InvoiceBalance:
     hold_until: dt.date | None = None
     # (date, principal outstanding after that day's events): what interest and fees accrue on.
     history: list[tuple[dt.date, int]] = field(default_factory=list)
+    paid_date: dt.date | None = None  # the day what it owes came to zero (and stayed there)
 
     @property
     def principal_outstanding(self) -> int:
@@ -359,6 +365,15 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
     charges: list[AccountCharge] = []
     last_payment: dict[tuple[str, str], dt.date] = {}
 
+    def note_paid(day: dt.date) -> None:
+        """After anything happened on `day`: each invoice that owes nothing now was paid today, unless it
+        already owed nothing before; one that owes something is not paid."""
+        for inv in invoices.values():
+            if inv.outstanding > 0:
+                inv.paid_date = None
+            elif inv.paid_date is None:
+                inv.paid_date = day
+
     entries: list[Entry] = []
     # Credit settles the day's new charges once they are all in (oldest first, whatever the row order).
     waiting: list[tuple[dt.date, _Account]] = []
@@ -366,6 +381,7 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
         if waiting and (order > _ORDER["charge"] or day != waiting[0][0]):
             for charges_day, acct in waiting:
                 acct.use_credit(charges_day)
+                note_paid(charges_day)
             waiting = []
         if kind == "invoice":
             inv = payload
@@ -386,6 +402,7 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
                     inv.row,
                 )
             )
+            note_paid(day)
             continue
         key, amount, target, label, row, ref = payload
         currency, acct = key[1], accounts[key]
@@ -422,6 +439,7 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
                 _record(target, day)
                 acct.add(target, target.due_date, target.invoice_date, target.invoice_no, n)
                 amount -= back
+                note_paid(day)  # re-opened, before credit may settle it again below
             if amount > 0:
                 charge = AccountCharge(f"returned-{n}", key[0], currency, day, "Returned Payment", amount)
                 charges.append(charge)
@@ -439,8 +457,10 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
         entries.append(
             Entry(day, key[0], currency, label, ref, target.invoice_no if target else "", signed, sheet, row)
         )
+        note_paid(day)
     for charges_day, acct in waiting:
         acct.use_credit(charges_day)
+        note_paid(charges_day)
 
     for inv in invoices.values():
         _finish_invoice(inv, as_of)
@@ -459,14 +479,18 @@ def build_ledger(book: Book, as_of: dt.date) -> Ledger:
 
 def _finish_invoice(inv: InvoiceBalance, as_of: dt.date) -> None:
     if inv.status == VOID:
+        inv.paid_date = None  # not owed, so never paid
         return
     if inv.invoice_date > as_of:
         inv.status = OPEN  # issued after the as-of date: not yet part of the balance
+        inv.paid_date = None
         return
     out = inv.outstanding
     inv.days_past_due = max(0, (as_of - inv.due_date).days) if out > 0 else 0
     if out <= 0:
         inv.status = WRITTEN_OFF if inv.written_off > 0 else PAID
+        if inv.paid_date is None:  # it never owed anything
+            inv.paid_date = inv.invoice_date
     elif inv.disputed:
         inv.status = DISPUTED
     elif inv.hold_until is not None and inv.hold_until > as_of:

@@ -128,6 +128,12 @@ def refreshed_in_parts(book, plans) -> commands.Result:
 
 
 def assert_same(parts: commands.Result, whole: commands.Result) -> None:
+    # Every invoice issued by the as-of date is in the whole's list, in Invoices row order, so that comparing
+    # the data compares each invoice's balance, paid date and days late.
+    issued = [inv for inv in whole.ledger.invoices.values() if inv.invoice_date <= whole.as_of]
+    assert [(x["invoice_no"], x["paid_date"]) for x in whole.data["invoices"]] == [
+        (inv.invoice_no, inv.paid_date and inv.paid_date.isoformat()) for inv in sorted(issued, key=lambda i: i.row)
+    ]
     assert parts.data == whole.data
     assert parts.findings == whole.findings
     assert (parts.counts, parts.details) == (whole.counts, whole.details)

@@ -117,6 +117,62 @@ def test_adjustments_credit_note_write_off_refund_returned_payment_late_fee():
     assert write_off.amount == -5000  # the statement shows what it closed
 
 
+def test_paid_date_is_the_day_what_is_owed_came_to_zero_and_days_late_count_to_it():
+    due = D(2026, 1, 31)
+    b = book(
+        [
+            ("I1", "C1", D(2026, 1, 1), due, 100),  # paid in two parts, the second late
+            ("I2", "C1", D(2026, 1, 1), due, 100),  # paid early
+            ("I3", "C1", D(2026, 1, 1), due, 100),  # paid, the cheque bounced, paid again
+            ("I4", "C1", D(2026, 1, 1), due, 100),  # paid, then a late fee: paid when the fee is
+            ("I5", "C1", D(2026, 1, 1), due, 100),  # part paid, the rest written off
+            ("I6", "C1", D(2026, 1, 1), due, 100),  # closed by a credit note
+            ("I7", "C1", D(2026, 1, 1), due, 100),  # still open
+            ("I8", "C1", D(2026, 1, 1), due, 100, "Void"),
+            ("I9", "C1", D(2026, 2, 1), D(2026, 3, 3), 100),  # paid ahead, before it was issued
+            ("I10", "C1", D(2026, 7, 1), D(2026, 7, 31), 100),  # issued after the as-of date, paid ahead
+        ],
+        [
+            ("P1", "C1", D(2026, 1, 20), 60, "I1"),
+            ("P2", "C1", D(2026, 2, 14), 40, "I1"),
+            ("P3", "C1", D(2026, 1, 10), 100, "I2"),
+            ("P4", "C1", D(2026, 1, 25), 100, "I3"),
+            ("P5", "C1", D(2026, 3, 2), 100, "I3"),
+            ("P6", "C1", D(2026, 2, 5), 100, "I4"),
+            ("P7", "C1", D(2026, 4, 1), 15, "I4"),
+            ("P8", "C1", D(2026, 2, 1), 30, "I5"),
+            ("P10", "C1", D(2026, 1, 20), 100, "I9"),
+            ("P11", "C1", D(2026, 6, 1), 100, "I10"),
+        ],
+        [
+            ("A1", "C1", "I3", D(2026, 2, 1), "Returned Payment", 100),
+            ("A2", "C1", "I4", D(2026, 3, 1), "Late Fee", 15),
+            ("A3", "C1", "I5", D(2026, 5, 10), "Write-off", 70),
+            ("A4", "C1", "I6", D(2026, 2, 20), "Credit Note", 100),
+        ],
+        **{"Auto Apply Credits": "No"},
+    )
+    L = build_ledger(b, AS_OF)
+    got = {no: (inv.status, inv.paid_date, inv.days_late) for no, inv in L.invoices.items()}
+    assert got == {
+        "I1": ("Paid", D(2026, 2, 14), 14),
+        "I2": ("Paid", D(2026, 1, 10), 0),
+        "I3": ("Paid", D(2026, 3, 2), 30),  # not 2026-01-25: the bounced cheque re-opened it
+        "I4": ("Paid", D(2026, 4, 1), 60),  # the day the late fee charged on 2026-03-01 was paid
+        "I5": ("Written Off", D(2026, 5, 10), 99),  # the day the write-off closed it
+        "I6": ("Paid", D(2026, 2, 20), 20),
+        "I7": ("Overdue", None, (AS_OF - due).days),  # open: days past due as of the as-of date
+        "I8": ("Void", None, 0),
+        "I9": ("Paid", D(2026, 1, 20), 0),
+        "I10": ("Open", None, 0),  # not yet part of the balance
+    }
+    # As of an earlier day, I3 was open again (the cheque had bounced), and I1 only part paid.
+    earlier = build_ledger(b, D(2026, 2, 10)).invoices
+    assert (earlier["I3"].paid_date, earlier["I3"].days_late) == (None, 10)
+    assert (earlier["I1"].paid_date, earlier["I1"].status) == (None, "Overdue")
+    assert build_ledger(b, D(2026, 1, 26)).invoices["I3"].paid_date == D(2026, 1, 25)
+
+
 def test_refund_pays_credit_out():
     b = book(
         [("I1", "C1", D(2026, 1, 1), D(2026, 1, 31), 100)],
@@ -281,3 +337,13 @@ def test_row_order_changes_nothing(parts, rnd):
     assert {n: (i.outstanding, i.status) for n, i in a.invoices.items()} == {
         n: (i.outstanding, i.status) for n, i in b.invoices.items()
     }
+
+
+def test_an_invoice_re_opened_by_a_returned_payment_and_settled_again_by_credit_is_paid_that_day():
+    b = book(
+        [("I1", "C1", D(2026, 1, 1), D(2026, 1, 1), 10)],
+        [("P1", "C1", D(2026, 1, 1), 10), ("P2", "C1", D(2026, 1, 1), 70)],  # 70.00 left over as credit
+        [("A1", "C1", "I1", D(2026, 1, 2), "Returned Payment", 0.01)],
+    )
+    inv = build_ledger(b, AS_OF).invoices["I1"]
+    assert (inv.status, inv.paid_date, inv.days_late) == ("Paid", D(2026, 1, 2), 1)

@@ -73,6 +73,59 @@ def test_refresh_json_matches_the_ledger_and_write_puts_four_sheets_in(book_copy
     assert "'Dashboard'!$D$2:$D$6" in xml or "Dashboard!$D$2:$D$6" in xml
 
 
+def test_refresh_lists_every_invoice_with_its_paid_date_and_days_late_as_the_balances_sheet_shows_them(
+    book_copy, capsys
+):
+    code, data = run_json(capsys, "refresh", str(book_copy), "--as-of", str(AS_OF))
+    book = read_book(book_copy)
+    invoices = book.sheet("Invoices")
+    lines = data["invoices"]
+    # One line per invoice issued by the as-of date, in the Invoices sheet's row order.
+    issued = [no for no, day in zip(invoices.columns["Invoice No"], invoices.columns["Invoice Date"]) if day <= AS_OF]
+    assert [x["invoice_no"] for x in lines] == issued
+    assert list(lines[0]) == [
+        "invoice_no",
+        "customer_id",
+        "currency",
+        "invoice_date",
+        "due_date",
+        "amount",
+        "paid",
+        "balance",
+        "status",
+        "paid_date",
+        "days_late",
+    ]
+    ledger = build_ledger(book, AS_OF)
+    for x in lines:
+        inv = ledger.invoices[x["invoice_no"]]
+        assert x["status"] == inv.status
+        if inv.status == "Void":
+            assert (x["paid"], x["balance"], x["paid_date"], x["days_late"]) == ("0.00", "0.00", None, None)
+        elif inv.outstanding > 0:
+            assert x["paid_date"] is None and x["days_late"] == inv.days_past_due
+        else:
+            paid = dt.date.fromisoformat(x["paid_date"])
+            assert x["balance"] == "0.00" and paid <= AS_OF
+            assert x["days_late"] == max(0, (paid - dt.date.fromisoformat(x["due_date"])).days)
+    statuses = {x["status"] for x in lines}
+    assert {"Paid", "Overdue"} <= statuses
+    assert any(x["paid_date"] and x["days_late"] > 0 for x in lines), "the demo has invoices paid late"
+
+    assert main(["refresh", str(book_copy), "--as-of", str(AS_OF), "--write"]) == 0
+    capsys.readouterr()
+    header, *rows = sheet(book_copy, "Balances")
+    assert header[-2:] == ["Paid Date", "Days Late"]
+    by_no = {x["invoice_no"]: x for x in lines}
+    for r in rows:
+        cells = dict(zip(header, r))
+        x = by_no[cells["Invoice No"]]
+        shown = cells["Paid Date"]
+        assert (shown.isoformat() if shown != "" else None) == x["paid_date"]
+        assert (None if cells["Days Late"] == "" else int(cells["Days Late"])) == x["days_late"]
+        assert f"{cells['Outstanding']:.2f}" == x["balance"]
+
+
 def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_copy, capsys):
     code, preview = run_json(capsys, "fees", str(book_copy), "--as-of", str(AS_OF))
     to_post = [f for f in preview["fees"] if f["to_post"] != "0.00"]

@@ -101,3 +101,62 @@ def snapshot(ledger) -> dict:
 @given(books(), st.sampled_from([D(2026, 1, 31), D(2026, 6, 30)]))
 def test_fast_replay_equals_the_plain_replay(book, as_of):
     assert snapshot(build_ledger(book, as_of)) == snapshot(reference_ledger.build_ledger(book, as_of))
+
+
+@st.composite
+def reopening_books(draw):
+    """One customer's few invoices, paid, re-opened (late fees, returned payments) and paid again: what paid
+    dates turn on. Payments of an invoice's amount or a part of it, and of fee-sized sums."""
+    near = st.dates(min_value=D(2026, 1, 1), max_value=D(2026, 7, 15))
+    invoices, amounts = [], {}
+    for i in range(draw(st.integers(1, 3))):
+        issued = draw(near)
+        amounts[f"I{i}"] = draw(st.integers(1_000, 50_000))
+        invoices.append(
+            [
+                f"I{i}",
+                draw(st.sampled_from(["C1", "C1", "c1"])),
+                issued,
+                issued + dt.timedelta(days=draw(st.integers(0, 30))),
+                amounts[f"I{i}"] / 100,
+                None,
+                draw(st.sampled_from([None, None, None, None, "Void"])),
+                None,
+            ]
+        )
+    names = st.one_of(st.none(), st.sampled_from(sorted(amounts)))
+    payments = []
+    for k in range(draw(st.integers(0, 8))):
+        target = draw(names)
+        whole = amounts[target] if target is not None else draw(st.sampled_from(list(amounts.values())))
+        amount = draw(st.sampled_from([whole, whole, whole // 2, draw(st.integers(1, 5_000))]))
+        payments.append([f"P{k}", "C1", draw(near), max(amount, 1) / 100, None, target])
+    kinds = st.sampled_from(["Late Fee", "Late Fee", "Late Fee", "Returned Payment", "Write-off", "Credit Note"])
+    adjustments = [
+        [f"A{k}", "C1", draw(names), draw(near), draw(kinds), draw(st.integers(1, 5_000)) / 100]
+        for k in range(draw(st.integers(0, 5)))
+    ]
+    return book_from_rows(
+        {
+            "Customers": CUSTOMERS,
+            "Invoices": [INV_HEAD, *invoices],
+            "Payments": [PAY_HEAD, *payments],
+            "Adjustments": [ADJ_HEAD, *adjustments],
+        },
+        {"Company Name": "Us", "Auto Apply Credits": draw(st.sampled_from(["Yes", "No"]))},
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(reopening_books(), st.sampled_from([D(2026, 3, 31), D(2026, 6, 30)]))
+def test_paid_dates_equal_the_plain_replays_when_invoices_are_paid_re_opened_and_paid_again(book, as_of):
+    ledger = build_ledger(book, as_of)
+    assert snapshot(ledger) == snapshot(reference_ledger.build_ledger(book, as_of))
+    for inv in ledger.invoices.values():
+        issued = inv.status != "Void" and inv.invoice_date <= as_of
+        assert (inv.paid_date is not None) == (issued and inv.outstanding <= 0), inv
+        if inv.paid_date is not None:
+            assert inv.paid_date <= as_of
+            assert inv.days_late == max(0, (inv.paid_date - inv.due_date).days)
+        else:
+            assert inv.days_late == inv.days_past_due

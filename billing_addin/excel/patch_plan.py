@@ -41,6 +41,8 @@ def excel_value(v: CellValue) -> object:
     """One value as Excel should receive it through xlwings."""
     if isinstance(v, Link):
         location = v.location.replace('"', '""')
+        if not isinstance(v.text, str):  # a number stays a number: HYPERLINK gives back its second argument
+            return f'=HYPERLINK("#{location}",{v.shown})'
         return f'=HYPERLINK("#{location}","{v.text.replace(chr(34), chr(34) * 2)}")'
     if isinstance(v, str):
         return "'" + v if v else None

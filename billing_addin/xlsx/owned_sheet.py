@@ -205,6 +205,18 @@ def sheet_xml(
     yield "".join(out)
 
 
+def link_cell(ref: str, s: str, link: Link) -> str:
+    """The cell of a hyperlink (the <hyperlink> entry goes apart): text as an inline string, never a formula;
+    a number (an ID that was a number on the sheet it links to) as a number."""
+    text = link.text
+    if isinstance(text, str):
+        return f'<c r="{ref}"{s} t="inlineStr">{inline_string(text)}</c>'
+    number = _number(float(text)) if isinstance(text, float) else str(int(text))
+    if number is None:
+        return f'<c r="{ref}"{s} t="inlineStr">{inline_string(link.shown)}</c>'
+    return f'<c r="{ref}"{s}><v>{number}</v></c>'
+
+
 def _other_cell(value, cell, ci, style, date1904, links, sheet_name, ri) -> str:  # noqa: ANN001 - hot-path helper
     """Cells that are not plain str/int/float: bool, Decimal, dates, links, numpy/pandas scalars."""
     if isinstance(value, bool):
@@ -226,8 +238,8 @@ def _other_cell(value, cell, ci, style, date1904, links, sheet_name, ri) -> str:
         return f'<c r="{cell}"{style(ci, kind)}><v>{_number(serial)}</v></c>'
     if isinstance(value, Link):
         location = value.location.removeprefix("#")
-        links.append(f'<hyperlink ref="{cell}" location="{xml_attr(location)}" display="{xml_attr(value.text)}"/>')
-        return f'<c r="{cell}"{style(ci, "link")} t="inlineStr">{inline_string(value.text)}</c>'
+        links.append(f'<hyperlink ref="{cell}" location="{xml_attr(location)}" display="{xml_attr(value.shown)}"/>')
+        return link_cell(cell, style(ci, "link"), value)
     if isinstance(value, numbers.Integral):
         return f'<c r="{cell}"{style(ci, "number")}><v>{int(value)}</v></c>'
     if isinstance(value, numbers.Real):

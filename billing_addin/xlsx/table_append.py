@@ -26,7 +26,7 @@ from .cells import (
     xml_attr,
     xml_text,
 )
-from .owned_sheet import _decimal, _number
+from .owned_sheet import _decimal, _number, link_cell
 from .package import REL_SHARED_STRINGS, REL_TABLE, PackageEdit, Relationships, rels_part_of
 from .refusal import WriteRefused
 from .styles import StyleBook, attributes
@@ -353,9 +353,9 @@ def _cell(ref: str, value: CellValue, s: str, styles: StyleBook, date1904: bool,
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, Link):
         links.append(
-            f'<hyperlink ref="{ref}" location="{xml_attr(value.location.removeprefix("#"))}" display="{xml_attr(value.text)}"/>'
+            f'<hyperlink ref="{ref}" location="{xml_attr(value.location.removeprefix("#"))}" display="{xml_attr(value.shown)}"/>'
         )
-        return f'<c r="{ref}"{s} t="inlineStr">{inline_string(value.text)}</c>'
+        return link_cell(ref, s, value)
     if isinstance(value, str):
         return f'<c r="{ref}"{s} t="inlineStr">{inline_string(value)}</c>'
     if isinstance(value, dt.date):
