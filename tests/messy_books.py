@@ -173,7 +173,31 @@ def _yes_no_under_hold_until(sheet: str, s: Sheet) -> None:
         _map_values(s, "On Hold", lambda v: "Yes" if next(flip) % 11 == 0 else "No")
 
 
+_DATE_HEADERS = ("Invoice Date", "Due Date", "Payment Date", "Date")
+
+
+def _dates_as_text(fmt: Callable[[dt.date], str], only: Callable[[dt.date], bool] = lambda d: True):
+    def change(sheet: str, s: Sheet) -> None:
+        for header in _DATE_HEADERS:
+            if header in s.headers:
+                _map_values(s, header, lambda v: fmt(v) if isinstance(v, dt.date) and only(v) else v)
+
+    return change
+
+
 SHAPES: tuple[Shape, ...] = (
+    Shape("dates as m/d/yyyy text", True, _dates_as_text(lambda d: f"{d.month}/{d.day}/{d.year}")),
+    Shape(
+        "dates as dd.mm.yy text, Date Order DMY",
+        True,
+        _dates_as_text(lambda d: f"{d.day:02d}.{d.month:02d}.{d.year % 100:02d}"),
+        {"Date Order": "DMY"},
+    ),
+    Shape(
+        "text dates whose order nothing settles",
+        False,
+        _dates_as_text(lambda d: f"{d.day}/{d.month}/{d.year}", only=lambda d: d.day <= 12),
+    ),
     Shape("title line and everyday headers", True, _everyday),
     Shape("Yes/No Disputed column", True, _yes_no_disputed),
     Shape("Y/N, TRUE, x and 0 as dispute flags", True, _dispute_flags_in_other_words),

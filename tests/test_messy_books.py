@@ -120,4 +120,3 @@ def test_a_total_row_is_named_as_one(data, tmp_path, capsys):
     total_row = len(data.rows["Invoices"]) + 3  # header row 1, the data, one blank row, then the total
     assert code == 1 and {f["cell"] for f in found} == {f"B{total_row}", f"C{total_row}"}
     assert all(f["code"] == "required" and "looks like a total row" in f["hint"] for f in found)
-
