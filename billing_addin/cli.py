@@ -240,8 +240,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     else:
         show_columns(report)
     missing = any(
-        (not s["found"] and commands.sheet_is_required(s["sheet"])) or any(m["required"] for m in s.get("missing", []))
-        for s in report
+        (not s["found"] and s["required"]) or any(m["required"] for m in s.get("missing", [])) for s in report
     )
     return EXIT_ERRORS if missing else EXIT_OK
 

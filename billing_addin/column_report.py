@@ -74,7 +74,7 @@ def column_report(book: Book) -> list[dict]:
     for spec in INPUT_SHEETS:
         sd = book.sheet(spec.name)
         if sd is None:
-            out.append({"sheet": spec.name, "title": None, "found": False})
+            out.append({"sheet": spec.name, "title": None, "found": False, "required": spec.when_missing == "error"})
             continue
         by_letter = sorted(sd.letters.items(), key=lambda kv: (len(kv[1]), kv[1]))
         ignored = []

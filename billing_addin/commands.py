@@ -63,13 +63,6 @@ def resolve_as_of(book: Book, given: dt.date | None, today: dt.date | None = Non
     return given or book.settings.as_of or today or dt.date.today()
 
 
-def sheet_is_required(name: str) -> bool:
-    """Whether a missing input sheet is an error (rather than a warning, or the add-in's defaults)."""
-    from billing_addin.schema import INPUT_SHEETS
-
-    return any(spec.name == name and spec.when_missing == "error" for spec in INPUT_SHEETS)
-
-
 def rows_read(book: Book) -> int:
     return sum(len(sd) for sd in book.sheets.values() if sd is not None)
 
@@ -214,10 +207,15 @@ def refresh(
     from billing_addin.customer_parts import split_book
 
     with gc_paused():
-        # A missing sheet or column is found in a moment; the rest of the checks take longer, and a refresh in
-        # parts runs them in this process while the parts are refreshed in the others.
-        early = Checked([], HeldBack(), stopping_errors([*check_structure(book, as_of), *check_columns(book, as_of)]))
-        plans = split_book(book, parts) if parts > 1 and not sheets and not early.stop else None
+        # A refresh in parts runs the checks in this process while the parts are refreshed in the others; a
+        # missing sheet or column (found in a moment) must stop it before the book is cut.
+        plans = None
+        if (
+            parts > 1
+            and not sheets
+            and not stopping_errors([*check_structure(book, as_of), *check_columns(book, as_of)])
+        ):
+            plans = split_book(book, parts)
         if plans is not None:
             return _refresh_in_parts(book, as_of, plans)
         checked = check_first(book, as_of)

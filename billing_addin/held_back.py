@@ -38,7 +38,9 @@ def cause(reason: str) -> str:
 # could not be read as a whole. Balances made without the Payment Date column look right and are wrong for
 # everyone, so every command that prints or writes figures stops on these; row-level errors only hold back
 # the customers they concern.
-STOPPING_CODES = frozenset({"missing-sheet", "missing-column", "ambiguous-date-column", "mixed-date-order"})
+STOPPING_CODES = frozenset(
+    {"missing-sheet", "missing-column", "ambiguous-date-column", "mixed-date-order", "flag-column"}
+)
 
 
 def stopping_errors(findings: list[Finding]) -> list[Finding]:
@@ -148,7 +150,7 @@ def paid_since(book: Book, as_of: dt.date, today: dt.date) -> dict[str, str]:
     for row, cid, day in zip(sd.rows, sd.columns["Customer ID"], sd.columns["Payment Date"]):
         if cid is not None and day is not None and as_of < day <= today and cid.casefold() not in out:
             out[cid.casefold()] = (
-                f"held back: paid since {as_of} ({sd.title}!{sd.cell('Payment Date', row)}, {day}); "
+                f"{PREFIX}paid since {as_of} ({sd.title}!{sd.cell('Payment Date', row)}, {day}); "
                 "a letter as of that date would ask for money already paid: make it with a later as-of date"
             )
     return out

@@ -322,7 +322,6 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, orde
     letters = {name: column_letter(col0 + i) for name, i in positions.items()}
     header_text = {name: show_full(headers[i]) for name, i in positions.items()}
     known = set(positions.values())
-    extras = [show_full(h) for i, h in enumerate(headers) if i not in known and not is_blank(h)]
     ignored = [
         (column_letter(col0 + i), show_full(h)) for i, h in enumerate(headers) if i not in known and not is_blank(h)
     ]
@@ -337,7 +336,7 @@ def _build_sheet(spec, title, header_row0, col0, headers, rows, table_name, orde
         problems=problems,
         missing=[f.name for f in spec.fields if f.name not in positions],
         headers=header_text,
-        extra_headers=extras,
+        extra_headers=[header for _, header in ignored],
         in_table=table_name,
         ignored=ignored,
         next_free=column_letter(col0 + (filled[-1] + 1 if filled else 0)),

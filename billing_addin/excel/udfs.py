@@ -125,9 +125,7 @@ def _day(facts: BookFacts, as_of: dt.date, customer_id: str | None = None) -> Da
         first = checked.stop[0]
         raise not_found(f"{_at(first)}{first.message} (billing validate lists every problem)")
     if customer_id is not None and checked.held.holds(customer_id):
-        errors = checked.held.customers.get(customer_id.casefold()) or checked.held.everyone
-        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
-        raise value_error(f"held back: {_at(errors[0])}has an error{more}; fix it (billing validate lists them)")
+        raise value_error(checked.held.reason(customer_id))
     return day
 
 
