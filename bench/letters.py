@@ -28,17 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from memory import ChildPeak  # noqa: E402
 
-from billing_addin.demo import generate  # noqa: E402
-from billing_addin.documents.batch import make_letters  # noqa: E402
+from billing_addin.commands.letters import make_letters  # noqa: E402
+from billing_addin.core.dunning import levels_from_book, plan_dunning  # noqa: E402
+from billing_addin.core.ledger import build_ledger  # noqa: E402
 from billing_addin.documents.context import LetterBuilder  # noqa: E402
 from billing_addin.documents.pdf import find_soffice  # noqa: E402
 from billing_addin.documents.render import sandboxed_env  # noqa: E402
 from billing_addin.documents.templates import SHIPPED  # noqa: E402
-from billing_addin.dunning import levels_from_book, plan_dunning  # noqa: E402
-from billing_addin.ledger import build_ledger  # noqa: E402
-from billing_addin.reader import read_book  # noqa: E402
-from billing_addin.template import build_template  # noqa: E402
-from billing_addin.xlsx_writer import apply_patch  # noqa: E402
+from billing_addin.workbook.demo_book import generate  # noqa: E402
+from billing_addin.workbook.reader import read_book  # noqa: E402
+from billing_addin.workbook.template import build_template  # noqa: E402
+from billing_addin.workbook.writer import apply_patch  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 CACHE = Path(__file__).resolve().parent / ".cache"

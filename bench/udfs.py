@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from billing_addin.demo import build_demo_book  # noqa: E402
+from billing_addin.core.cell_values import date_to_serial  # noqa: E402
 from billing_addin.excel import udfs  # noqa: E402
 from billing_addin.excel.workbook_data import FileBookSource  # noqa: E402
-from billing_addin.values import date_to_serial  # noqa: E402
+from billing_addin.workbook.demo_book import build_demo_book  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)
 TARGET_US = 50.0

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import python_calamine as pc
 
-from billing_addin.demo import write_plain_book
-from billing_addin.sheet_pool import SheetPool, sheet_sizes
+from billing_addin.workbook.demo_book import write_plain_book
+from billing_addin.workbook.parallel_read import SheetPool, sheet_sizes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from memory import ChildPeak  # noqa: E402

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate import AS_OF, big_book  # noqa: E402
 
 from billing_addin import commands  # noqa: E402
-from billing_addin.reader import read_book  # noqa: E402
-from billing_addin.xlsx_writer import FileStamp, apply_patch  # noqa: E402
+from billing_addin.workbook.reader import read_book  # noqa: E402
+from billing_addin.workbook.writer import FileStamp, apply_patch  # noqa: E402
 
 
 def main() -> None:

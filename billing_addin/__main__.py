@@ -1,3 +1,3 @@
-from billing_addin.cli import run
+from billing_addin.cli.app import run
 
 run()

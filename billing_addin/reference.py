@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from billing_addin.core.schema import INPUT_SHEETS, SETTINGS, SETTINGS_SHEET
 from billing_addin.documents.variables import BY_KIND, COMMON, INVOICE_ROW_KEYS, TEMPLATE_KINDS
-from billing_addin.schema import INPUT_SHEETS, SETTINGS, SETTINGS_SHEET
 
 
 def workbook_reference() -> str:

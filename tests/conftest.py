@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from billing_addin import commands
-from billing_addin.book import column_letter
-from billing_addin.demo import DemoData, generate
-from billing_addin.findings import Finding
-from billing_addin.reader import read_book
-from billing_addin.schema import INPUT_SHEETS
-from billing_addin.template import build_template
+from billing_addin.core.book import column_letter
+from billing_addin.core.findings import Finding
+from billing_addin.core.schema import INPUT_SHEETS
+from billing_addin.workbook.demo_book import DemoData, generate
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.template import build_template
 
 AS_OF = dt.date(2026, 6, 30)
 

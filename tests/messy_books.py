@@ -19,9 +19,9 @@ from pathlib import Path
 
 import openpyxl
 
-from billing_addin.demo import DemoData, generate
-from billing_addin.schema import ADJUSTMENTS, INVOICES, PAYMENTS
-from billing_addin.template import build_template
+from billing_addin.core.schema import ADJUSTMENTS, INVOICES, PAYMENTS
+from billing_addin.workbook.demo_book import DemoData, generate
+from billing_addin.workbook.template import build_template
 
 AS_OF = dt.date(2026, 6, 30)
 

@@ -34,7 +34,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from billing_addin.book import Book, SheetData
+from billing_addin.core.book import Book, SheetData
 
 DEFAULT_BUCKETS = (30, 60, 90)  # upper bounds of the overdue buckets; beyond the last is "91+"
 

@@ -16,7 +16,7 @@ import olefile
 import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from billing_addin.cli import main
+from billing_addin.cli.app import main
 from billing_addin.excel import ribbon, xlwings_shell
 from billing_addin.excel.addin_file import SOURCE, build_addin, vba_sources
 from billing_addin.excel.install import config_text, excel_places, python_settings

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from conftest import AS_OF, col, findings_of, letter
 
-from billing_addin.findings import ERROR, WARNING
+from billing_addin.core.findings import ERROR, WARNING
 
 
 def only(findings, code):
@@ -21,7 +21,7 @@ def test_a_correct_workbook_has_no_findings(data, write):
 
 
 def test_demo_workbook_findings_are_exactly_the_planted_mistakes(tmp_path):
-    from billing_addin.demo import build_demo_book
+    from billing_addin.workbook.demo_book import build_demo_book
 
     path = tmp_path / "demo.xlsx"
     demo = build_demo_book(path, AS_OF)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import AS_OF, col
 
-from billing_addin.cli import main
-from billing_addin.reader import read_book
+from billing_addin.cli.app import main
+from billing_addin.workbook.reader import read_book
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import time_machine
 
-from billing_addin import cli
-from billing_addin.demo import build_demo_book
+from billing_addin.cli import app as cli
+from billing_addin.workbook.demo_book import build_demo_book
 
 AS_OF = dt.date(2026, 11, 27)
 WRITTEN_ON = dt.datetime(2026, 12, 6, 9, 30)

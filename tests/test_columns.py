@@ -9,7 +9,7 @@ import json
 
 from messy_books import AS_OF, SHAPES, Shape, base_data, write_shape
 
-from billing_addin import cli
+from billing_addin.cli import app as cli
 
 
 def run(*args) -> tuple[int, str]:

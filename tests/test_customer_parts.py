@@ -18,11 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_addin import cli, commands, customer_parts
-from billing_addin.customer_parts import book_part, parts_for, run_parts, split_book
-from billing_addin.demo import generate
-from billing_addin.letter_log import LETTER_COLUMNS
-from billing_addin.reader import book_from_rows, read_book
+from billing_addin import commands
+from billing_addin.cli import app as cli
+from billing_addin.cli import parallel_refresh as customer_parts
+from billing_addin.cli.parallel_refresh import book_part, parts_for, run_parts, split_book
+from billing_addin.core.letter_log import LETTER_COLUMNS
+from billing_addin.workbook.demo_book import generate
+from billing_addin.workbook.reader import book_from_rows, read_book
 
 D = dt.date
 AS_OF = D(2026, 6, 30)
@@ -255,7 +257,7 @@ def test_an_error_here_stops_the_other_processes():
 
 @pytest.fixture(scope="module")
 def demo_book(tmp_path_factory) -> Path:
-    from billing_addin.template import build_template
+    from billing_addin.workbook.template import build_template
 
     d = generate(AS_OF, customers=40, invoices=400, payments=500, mistakes=False)
     path = tmp_path_factory.mktemp("parts") / "book.xlsx"

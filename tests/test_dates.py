@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing_addin import commands
-from billing_addin.cli import main
-from billing_addin.held_back import held_back
-from billing_addin.reader import book_from_rows, book_from_sheet_values, read_book
-from billing_addin.values import DMY, MDY, YMD, convert_dates, locale_date_order, parse_date
+from billing_addin.cli.app import main
+from billing_addin.core.cell_values import DMY, MDY, YMD, convert_dates, locale_date_order, parse_date
+from billing_addin.core.held_back import held_back
+from billing_addin.workbook.reader import book_from_rows, book_from_sheet_values, read_book
 
 DATE = col("Invoices", "Invoice Date")
 HEADER = f"{letter('Invoices', 'Invoice Date')}1"  # the Invoice Date header cell on the template's Invoices
@@ -322,7 +322,7 @@ def test_locale_date_order_from_babel():
 
 
 def test_a_columns_own_evidence_outweighs_the_locale():
-    from billing_addin.values import DateOrder
+    from billing_addin.core.cell_values import DateOrder
 
     out, problems = convert_dates(["1/13/2025", "3/4/2025"], DateOrder(locale="en_GB"))
     assert out == [dt.date(2025, 1, 13), dt.date(2025, 3, 4)] and problems == []

@@ -9,19 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_addin.dunning import (
+from billing_addin.core.dunning import (
     DEFAULT_LEVELS,
     DunningDecision,
     DunningLevel,
     levels_from_book,
     plan_dunning,
 )
-from billing_addin.ledger import build_ledger
-from billing_addin.letter_log import LETTER_COLUMNS, read_letter_log
-from billing_addin.reader import book_from_rows, read_book
-from billing_addin.schema import CUSTOMERS as CUSTOMER_SPEC
-from billing_addin.schema import INVOICES as INVOICE_SPEC
-from billing_addin.template import build_template
+from billing_addin.core.ledger import build_ledger
+from billing_addin.core.letter_log import LETTER_COLUMNS, read_letter_log
+from billing_addin.core.schema import CUSTOMERS as CUSTOMER_SPEC
+from billing_addin.core.schema import INVOICES as INVOICE_SPEC
+from billing_addin.workbook.reader import book_from_rows, read_book
+from billing_addin.workbook.template import build_template
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_addin.fees import accrue_fees
-from billing_addin.ledger import build_ledger
-from billing_addin.reader import book_from_rows
+from billing_addin.core.fees import accrue_fees
+from billing_addin.core.ledger import build_ledger
+from billing_addin.workbook.reader import book_from_rows
 
 D = dt.date
 POLICY_HEAD = [
@@ -187,7 +187,7 @@ def test_fees_never_decrease_as_time_passes(policy, pays, start, step):
 def test_an_invoice_paid_in_full_by_its_fee_free_day_owes_no_fee(policy, grace, off):
     """The shortcut `accrue_fees` takes for invoices paid in time, checked at its boundary against the full
     computation: paid on the fee-free day or before, no fee; a day later, a fee."""
-    from billing_addin.fees import fee_free_until, invoice_fee, policies_from_book
+    from billing_addin.core.fees import fee_free_until, invoice_fee, policies_from_book
 
     row = policy + [None] * (5 - len(policy))
     row[4] = grace

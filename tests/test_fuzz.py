@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from billing_addin import cli, commands
-from billing_addin.demo import build_demo_book
-from billing_addin.findings import ERROR, WARNING
-from billing_addin.reader import UnreadableWorkbook, read_book
-from billing_addin.schema import INPUT_SHEETS, SETTINGS, SETTINGS_SHEET
+from billing_addin import commands
+from billing_addin.cli import app as cli
+from billing_addin.core.findings import ERROR, WARNING
+from billing_addin.core.schema import INPUT_SHEETS, SETTINGS, SETTINGS_SHEET
+from billing_addin.workbook.demo_book import build_demo_book
+from billing_addin.workbook.reader import UnreadableWorkbook, read_book
 
 AS_OF = dt.date(2025, 3, 31)
 SIZES = {"customers": 8, "invoices": 30, "payments": 20}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import AS_OF, letter
 
-from billing_addin.checks import run_checks
-from billing_addin.held_back import held_back
-from billing_addin.reader import read_book
+from billing_addin.core.checks import run_checks
+from billing_addin.core.held_back import held_back
+from billing_addin.workbook.reader import read_book
 
 
 def _held(path):

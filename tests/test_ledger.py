@@ -7,10 +7,10 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_addin.ledger import bucket_labels, build_ledger
-from billing_addin.reader import book_from_rows, read_book
-from billing_addin.statements import statements
-from billing_addin.template import build_template
+from billing_addin.core.ledger import bucket_labels, build_ledger
+from billing_addin.core.statements import statements
+from billing_addin.workbook.reader import book_from_rows, read_book
+from billing_addin.workbook.template import build_template
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

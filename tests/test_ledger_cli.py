@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from billing_addin.cli import main
-from billing_addin.demo import build_demo_book
-from billing_addin.ledger import build_ledger
-from billing_addin.reader import read_book
+from billing_addin.cli.app import main
+from billing_addin.core.ledger import build_ledger
+from billing_addin.workbook.demo_book import build_demo_book
+from billing_addin.workbook.reader import read_book
 
 AS_OF = dt.date(2026, 11, 27)
 
@@ -156,7 +156,7 @@ def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_co
 
 
 def test_fees_post_refuses_a_book_with_an_error_no_one_customer_owns_and_changes_nothing(tmp_path, capsys, monkeypatch):
-    from billing_addin import cli
+    from billing_addin.cli import app as cli
 
     monkeypatch.setattr(cli.out.made(), "width", 250)  # one table line per finding, whatever the terminal
     path = tmp_path / "mistakes.xlsx"
@@ -223,7 +223,7 @@ def test_fees_of_customers_whose_rows_have_errors_are_held_back_and_posted_once_
 
 
 def test_dunning_preview_shows_which_letters_would_be_held_back(tmp_path, capsys):
-    from billing_addin.documents.batch import make_letters
+    from billing_addin.commands.letters import make_letters
 
     path = tmp_path / "mistakes.xlsx"
     build_demo_book(path, AS_OF)  # the demo's planted mistakes, each on one customer's row

@@ -15,8 +15,8 @@ import reference_ledger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_addin.ledger import build_ledger
-from billing_addin.reader import book_from_rows
+from billing_addin.core.ledger import build_ledger
+from billing_addin.workbook.reader import book_from_rows
 
 D = dt.date
 CUSTOMERS = [

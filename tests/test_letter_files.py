@@ -14,14 +14,15 @@ import openpyxl
 import pytest
 from conftest import AS_OF
 
-from billing_addin import cli, commands
-from billing_addin.demo import build_demo_book
-from billing_addin.documents.batch import make_letters
+from billing_addin import commands
+from billing_addin.cli import app as cli
+from billing_addin.commands.letters import make_letters
+from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET, read_letter_log
+from billing_addin.core.patch import OwnedSheet, Patch
 from billing_addin.documents.files import write_whole
-from billing_addin.letter_log import LETTER_COLUMNS, LETTERS_SHEET, read_letter_log
-from billing_addin.patch import OwnedSheet, Patch
-from billing_addin.reader import read_book
-from billing_addin.xlsx_writer import apply_patch
+from billing_addin.workbook.demo_book import build_demo_book
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.writer import apply_patch
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +167,8 @@ def test_the_statement_letter_shows_each_invoice_lines_due_date_and_its_dispute(
 
     from docx import Document
 
+    from billing_addin.core.ledger import build_ledger
     from billing_addin.documents.formatting import locale_for, short_date
-    from billing_addin.ledger import build_ledger
 
     ledger = build_ledger(read_book(book), AS_OF)
     inv = max((i for i in ledger.invoices.values() if i.disputed), key=lambda i: i.invoice_date)

@@ -19,13 +19,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from billing_addin import cli
-from billing_addin.demo import build_demo_book
-from billing_addin.documents.batch import make_letters
+from billing_addin.cli import app as cli
+from billing_addin.commands.letters import make_letters
+from billing_addin.core.ledger import build_ledger
 from billing_addin.documents.formatting import locale_for, money
 from billing_addin.documents.pdf import LibreOfficeEngine, PdfError, run_killable
-from billing_addin.ledger import build_ledger
-from billing_addin.reader import read_book
+from billing_addin.workbook.demo_book import build_demo_book
+from billing_addin.workbook.reader import read_book
 
 AS_OF = dt.date(2026, 11, 27)
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def dunning_run(demo_book, tmp_path_factory):
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     result = make_letters(read_book(book), book, AS_OF, print_file=True, email_drafts=True)
-    from billing_addin.xlsx_writer import apply_patch
+    from billing_addin.workbook.writer import apply_patch
 
     apply_patch(book, result.patch)
     return book, before, result
@@ -296,7 +296,7 @@ def test_invoices_for_selected_rows(demo_book, tmp_path, capsys):
 
 def test_statement_for_a_customer_shows_opening_lines_and_closing(demo_book, tmp_path, capsys):
     book = fresh_copy(demo_book, tmp_path)
-    from billing_addin.statements import statements
+    from billing_addin.core.statements import statements
 
     cid = read_book(book).sheet("Customers").columns["Customer ID"][0]
     code, data = run_cli(
@@ -533,9 +533,9 @@ def test_a_customer_who_paid_since_an_earlier_as_of_date_is_held_back(tmp_path, 
     as-of date gets none (with the reason and the payment's cell); everyone else gets theirs."""
     import time_machine
 
-    from billing_addin.demo import generate
-    from billing_addin.schema import PAYMENTS
-    from billing_addin.template import build_template
+    from billing_addin.core.schema import PAYMENTS
+    from billing_addin.workbook.demo_book import generate
+    from billing_addin.workbook.template import build_template
 
     data = generate(AS_OF, mistakes=False)
     path = tmp_path / "book.xlsx"

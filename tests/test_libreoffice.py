@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from billing_addin.demo import build_demo_book
-from billing_addin.schema import ADJUSTMENTS, CUSTOMERS, INPUT_SHEETS, INSTRUCTIONS_SHEET, INVOICES, PAYMENTS
-from billing_addin.template import SUMMARY, build_template, summary_cells
+from billing_addin.core.schema import ADJUSTMENTS, CUSTOMERS, INPUT_SHEETS, INSTRUCTIONS_SHEET, INVOICES, PAYMENTS
+from billing_addin.workbook.demo_book import build_demo_book
+from billing_addin.workbook.template import SUMMARY, build_template, summary_cells
 
 SOFFICE = shutil.which("soffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")

@@ -20,7 +20,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from jinja2 import Environment, meta
 from pypdf import PdfWriter
 
-from billing_addin.cli import main
+from billing_addin.cli.app import main
+from billing_addin.commands.send import draft_letter_email, email_template_for
+from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET
+from billing_addin.core.patch import OwnedSheet, Patch
 from billing_addin.documents.mail import (
     EmailTemplateError,
     SmtpSettings,
@@ -30,12 +33,9 @@ from billing_addin.documents.mail import (
     send_drafts,
     write_draft,
 )
-from billing_addin.documents.sending import draft_letter_email, email_template_for
 from billing_addin.documents.variables import BY_KIND, COMMON, INVOICE_ROW_KEYS, TEMPLATE_KINDS, known_names
-from billing_addin.letter_log import LETTER_COLUMNS, LETTERS_SHEET
-from billing_addin.patch import OwnedSheet, Patch
-from billing_addin.reader import book_from_rows, read_book
-from billing_addin.xlsx_writer import apply_patch
+from billing_addin.workbook.reader import book_from_rows, read_book
+from billing_addin.workbook.writer import apply_patch
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "letter_templates"

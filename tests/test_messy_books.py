@@ -12,7 +12,7 @@ import json
 import pytest
 from messy_books import AS_OF, SHAPES, base_data, comparable, write_shape, write_template
 
-from billing_addin import cli
+from billing_addin.cli import app as cli
 
 AS_OF_DATES = (AS_OF, dt.date(2026, 3, 31), dt.date(2025, 12, 31))
 CUSTOMER = "C1003"

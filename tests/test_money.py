@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_addin.money import excel_round, float_to_cents, format_cents, to_cents
-from billing_addin.values import convert_money, parse_money_text
+from billing_addin.core.cell_values import convert_money, parse_money_text
+from billing_addin.core.money import excel_round, float_to_cents, format_cents, to_cents
 
 
 def test_excel_round_is_half_away_from_zero():

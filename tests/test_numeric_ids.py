@@ -13,14 +13,14 @@ import json
 import openpyxl
 import python_calamine as pc
 
-from billing_addin.cli import main
+from billing_addin.cli.app import main
+from billing_addin.core.cell_values import convert_ids, id_cell
+from billing_addin.core.patch import Column, Link, OwnedSheet
 from billing_addin.excel import patch_plan
-from billing_addin.patch import Column, Link, OwnedSheet
-from billing_addin.reader import book_from_rows, book_from_sheet_values, read_book
-from billing_addin.template import build_template
-from billing_addin.values import convert_ids, id_cell
-from billing_addin.xlsx.owned_sheet import register_styles, sheet_xml
-from billing_addin.xlsx.styles import StyleBook
+from billing_addin.workbook.reader import book_from_rows, book_from_sheet_values, read_book
+from billing_addin.workbook.template import build_template
+from billing_addin.workbook.xlsx.owned_sheet import register_styles, sheet_xml
+from billing_addin.workbook.xlsx.styles import StyleBook
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

@@ -17,14 +17,15 @@ import pytest
 from conftest import AS_OF, col
 from pypdf import PdfWriter
 
-from billing_addin import cli, commands
-from billing_addin.demo import generate
+from billing_addin import commands
+from billing_addin.cli import app as cli
+from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET
+from billing_addin.core.patch import OwnedSheet, Patch
 from billing_addin.documents.mail import draft_message, write_draft
-from billing_addin.letter_log import LETTER_COLUMNS, LETTERS_SHEET
-from billing_addin.patch import OwnedSheet, Patch
-from billing_addin.reader import read_book
-from billing_addin.template import build_template
-from billing_addin.xlsx_writer import apply_patch
+from billing_addin.workbook.demo_book import generate
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.template import build_template
+from billing_addin.workbook.writer import apply_patch
 
 BIG = 13_699_759.25
 BIG_TEXT = "13699759.25"  # as the commands print money

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_addin.demo import build_demo_book
+from billing_addin.workbook.demo_book import build_demo_book
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,8 +13,8 @@ from conftest import AS_OF, findings_of
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from billing_addin.cli import main
-from billing_addin.reader import UnreadableWorkbook, read_book
+from billing_addin.cli.app import main
+from billing_addin.workbook.reader import UnreadableWorkbook, read_book
 
 
 def plain_book(path: Path) -> Path:
@@ -164,7 +164,7 @@ def test_xlsm_is_read(tmp_path, write, data):
 
 
 def test_a_huge_number_in_a_date_cell_is_one_clear_line_not_a_rust_panic(tmp_path, capfd):
-    from billing_addin.template import build_template
+    from billing_addin.workbook.template import build_template
 
     path = tmp_path / "book.xlsx"
     build_template(path)
@@ -186,7 +186,7 @@ def _as_compared(book) -> dict:
 
 def test_the_order_sheets_are_read_in_changes_nothing(write, data, monkeypatch):
     """Sheets are read two at a time, biggest first; any order and either thread gives the same book."""
-    from billing_addin import reader
+    from billing_addin.workbook import reader
 
     data.rows["Invoices"][3][4] = "TBD"  # a problem cell, so problems are compared too
     path = write(data)
@@ -201,7 +201,7 @@ def test_the_order_sheets_are_read_in_changes_nothing(write, data, monkeypatch):
 def test_a_failing_job_names_its_sheet_whichever_thread_ran_it(write, data):
     import python_calamine as pc
 
-    from billing_addin.sheet_pool import SheetFailed, SheetPool
+    from billing_addin.workbook.parallel_read import SheetFailed, SheetPool
 
     path = write(data)
     wb = pc.CalamineWorkbook.from_path(str(path))
@@ -234,7 +234,7 @@ def test_a_failing_job_names_its_sheet_whichever_thread_ran_it(write, data):
 def test_rows_of_different_lengths_keep_every_cell():
     """Rows as the Excel shell may pass them (a short row where the last cells are blank): the cells of the
     longer rows in the columns the short row lacks are still read, and the short row's are blank."""
-    from billing_addin.reader import book_from_rows
+    from billing_addin.workbook.reader import book_from_rows
 
     book = book_from_rows(
         {
@@ -268,7 +268,7 @@ cells = st.one_of(
 def test_text_columns_fast_path_gives_what_the_cell_by_cell_rule_gives(values, all_text):
     """ID, text and currency columns take a one-pass path when every cell is tidy text; the result must be
     what tidying each cell on its own gives (the rule the fast path stands in for)."""
-    from billing_addin.values import _tidy_text, to_id
+    from billing_addin.core.cell_values import _tidy_text, to_id
 
     if all_text:
         values = [v for v in values if type(v) is str]
@@ -284,8 +284,8 @@ def test_text_columns_fast_path_gives_what_the_cell_by_cell_rule_gives(values, a
 @given(st.lists(st.lists(st.sampled_from(["", "", "x", 1.0]), min_size=0, max_size=4), max_size=8))
 def test_blank_rows_are_skipped_and_the_others_keep_their_excel_row(rows):
     """Rectangular rows with no blank row take a short cut; any other shape is checked row by row."""
-    from billing_addin.reader import book_from_rows
-    from billing_addin.values import to_id
+    from billing_addin.core.cell_values import to_id
+    from billing_addin.workbook.reader import book_from_rows
 
     header = ["Customer ID", "Name", "Email", "Phone"]
     sd = book_from_rows({"Customers": [header, *rows]}).sheet("Customers")

@@ -14,7 +14,7 @@ import pytest
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from billing_addin import cli
+from billing_addin.cli import app as cli
 from billing_addin.documents import names
 from billing_addin.documents.formatting import date, locale_for, money, short_date
 from billing_addin.documents.pdf import LibreOfficeEngine, find_soffice

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from billing_addin import commands
-from billing_addin.demo import generate
+from billing_addin.core.money import format_cents
+from billing_addin.core.patch import Link
 from billing_addin.excel import patch_plan, ribbon
 from billing_addin.excel.host import FileHost, rows_in_address
-from billing_addin.money import format_cents
-from billing_addin.patch import Link
-from billing_addin.reader import read_book
-from billing_addin.template import build_template
-from billing_addin.xlsx_writer import apply_patch
+from billing_addin.workbook.demo_book import generate
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.template import build_template
+from billing_addin.workbook.writer import apply_patch
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -244,7 +244,7 @@ def test_an_unexpected_error_is_logged_not_shown(book, monkeypatch, tmp_path):
     assert "ZeroDivisionError: a bug" in log.read_text()
 
 
-# --- letters (the handlers call billing_addin.documents.batch.make_letters) --------------------------------------
+# --- letters (the handlers call billing_addin.commands.letters.make_letters) --------------------------------------
 
 
 def test_make_letters_for_selected_customers_and_all_due(clean_book):
@@ -310,7 +310,7 @@ def test_append_block_puts_rows_where_the_file_writer_puts_them(clean_book):
 
 
 def _letter(index: int) -> str:
-    from billing_addin.book import column_letter
+    from billing_addin.core.book import column_letter
 
     return column_letter(index - 1)
 

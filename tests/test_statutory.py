@@ -15,10 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_addin.book import Book, Settings
-from billing_addin.cli import main
-from billing_addin.reader import read_book
-from billing_addin.statutory import (
+from billing_addin.cli.app import main
+from billing_addin.core.book import Book, Settings
+from billing_addin.core.statutory import (
     SOURCED_RATES,
     RateNotCovered,
     ReferenceRate,
@@ -28,7 +27,8 @@ from billing_addin.statutory import (
     rates_from_book,
     statutory_interest,
 )
-from billing_addin.template import build_template
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.template import build_template
 
 D = dt.date
 

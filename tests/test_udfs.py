@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from billing_addin import commands
-from billing_addin.demo import build_demo_book
+from billing_addin.core.cell_values import date_to_serial
+from billing_addin.core.fees import accrue_fees
+from billing_addin.core.ledger import build_ledger
 from billing_addin.excel import udfs
 from billing_addin.excel.udf_vba import udf_vba_module
 from billing_addin.excel.workbook_data import FileBookSource
-from billing_addin.fees import accrue_fees
-from billing_addin.ledger import build_ledger
-from billing_addin.reader import book_from_sheet_values, read_book
-from billing_addin.values import date_to_serial
+from billing_addin.workbook.demo_book import build_demo_book
+from billing_addin.workbook.reader import book_from_sheet_values, read_book
 
 AS_OF = dt.date(2026, 6, 30)
 GOLDEN = Path(__file__).parent / "golden" / "xlwings_udfs.bas"
@@ -286,7 +286,7 @@ def test_the_workbook_is_loaded_once_and_again_only_when_it_changes(tmp_path):
         udfs.INVOICE_STATUS("INV-24001", AS_OF, caller=book)
     assert udfs.CACHE.loads == before + 1
     # Posting late fees changes the book: the next call sees the new data.
-    from billing_addin.xlsx_writer import apply_patch
+    from billing_addin.workbook.writer import apply_patch
 
     posted = commands.fees(read_book(path), AS_OF, post=True)
     assert posted.patch.appends

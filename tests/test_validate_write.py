@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from billing_addin.cli import main
+from billing_addin.cli.app import main
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "excel-made"
 if not CORPUS.exists():  # the checkout may sit elsewhere; CI runs from main/ beside shared/

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 from conftest import findings_of
 
-from billing_addin.template import build_template
+from billing_addin.workbook.template import build_template
 
 SHIPPED = Path(__file__).resolve().parents[1] / "workbook_templates" / "billing.xlsx"
 

@@ -17,9 +17,9 @@ import pytest
 import python_calamine as pc
 
 from billing_addin import commands
-from billing_addin.cli import main
-from billing_addin.reader import read_book
-from billing_addin.xlsx_writer import FileStamp, WriteRefused, apply_patch
+from billing_addin.cli.app import main
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.writer import FileStamp, WriteRefused, apply_patch
 
 AS_OF = "2026-06-30"
 
@@ -89,8 +89,8 @@ def test_refuses_a_folder_it_cannot_write(book, capsys):
 
 WRITER = """
 import sys, datetime as dt
-from billing_addin.patch import Column, OwnedSheet, Patch
-from billing_addin.xlsx_writer import apply_patch
+from billing_addin.core.patch import Column, OwnedSheet, Patch
+from billing_addin.workbook.writer import apply_patch
 rows = tuple((f"row {i}", i, dt.date(2026, 1, 1 + i % 28), "x" * 40) for i in range(60000))
 sheet = OwnedSheet("Findings", (Column("A"), Column("B"), Column("C", 12, "yyyy-mm-dd"), Column("D")), rows)
 apply_patch(sys.argv[1], Patch(sheets=(sheet,)), backups=1)

@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 import python_calamine
 
-from billing_addin.patch import MONEY_FORMAT, Chart, Column, Link, OwnedSheet, Patch
-from billing_addin.xlsx.zip_package import SourceZip
-from billing_addin.xlsx_writer import apply_patch
+from billing_addin.core.patch import MONEY_FORMAT, Chart, Column, Link, OwnedSheet, Patch
+from billing_addin.workbook.writer import apply_patch
+from billing_addin.workbook.xlsx.zip_package import SourceZip
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "excel-made"  # shared/ lies beside the repo
 BOOKS = sorted(p.name for p in CORPUS.glob("*.xls[xm]")) if CORPUS.is_dir() else []

@@ -18,8 +18,8 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from billing_addin.patch import Column, OwnedSheet, Patch
-from billing_addin.xlsx_writer import FileStamp, WriteRefused, apply_patch
+from billing_addin.core.patch import Column, OwnedSheet, Patch
+from billing_addin.workbook.writer import FileStamp, WriteRefused, apply_patch
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "excel-made"  # shared/ lies beside the repo
 REPO = Path(__file__).resolve().parents[1]
@@ -136,8 +136,8 @@ def test_refuses_a_folder_it_cannot_write(tmp_path: Path) -> None:
                 pytest.skip("running as root and setpriv (util-linux) is missing, so a read-only folder cannot be made")
             drop = "-dac_override,-dac_read_search"
             code = textwrap.dedent(f"""
-                from billing_addin.patch import Column, OwnedSheet, Patch
-                from billing_addin.xlsx_writer import WriteRefused, apply_patch
+                from billing_addin.core.patch import Column, OwnedSheet, Patch
+                from billing_addin.workbook.writer import WriteRefused, apply_patch
                 try:
                     apply_patch({str(book)!r}, Patch(sheets=(OwnedSheet("F", (Column("A"),), ((1,),)),)))
                 except WriteRefused as error:
@@ -199,8 +199,8 @@ def test_an_empty_patch_changes_nothing(tmp_path: Path) -> None:
 _CHILD = textwrap.dedent("""
     import datetime as dt, sys
     from decimal import Decimal
-    from billing_addin.patch import Column, Link, OwnedSheet, Patch
-    from billing_addin.xlsx_writer import apply_patch
+    from billing_addin.core.patch import Column, Link, OwnedSheet, Patch
+    from billing_addin.workbook.writer import apply_patch
     rows = tuple(
         (f"INV-{i:06d}", dt.date(2024, 1, 1) + dt.timedelta(days=i % 365), Decimal(i % 9999) / 100, "late", Link("go", "Sheet1!A1"))
         for i in range(int(sys.argv[2]))

@@ -18,10 +18,10 @@ import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_addin.patch import MONEY_FORMAT, AppendRows, Chart, Column, Link, OwnedSheet, Patch
-from billing_addin.xlsx.package import PackageEdit, Relationships, rels_part_of
-from billing_addin.xlsx.zip_package import SourceZip
-from billing_addin.xlsx_writer import WriteRefused, apply_patch
+from billing_addin.core.patch import MONEY_FORMAT, AppendRows, Chart, Column, Link, OwnedSheet, Patch
+from billing_addin.workbook.writer import WriteRefused, apply_patch
+from billing_addin.workbook.xlsx.package import PackageEdit, Relationships, rels_part_of
+from billing_addin.workbook.xlsx.zip_package import SourceZip
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "excel-made"  # shared/ lies beside the repo
 SOFFICE = shutil.which("soffice")
@@ -494,7 +494,7 @@ def test_append_fills_the_blank_row_of_a_new_empty_table(tmp_path: Path) -> None
 @given(st.decimals(allow_nan=False, allow_infinity=False))
 def test_decimal_cell_text_is_the_plain_number(d):
     """Money goes into a cell as plain digits (no exponent), trailing zeros dropped: what format(d, "f") gives."""
-    from billing_addin.xlsx.owned_sheet import _decimal
+    from billing_addin.workbook.xlsx.owned_sheet import _decimal
 
     plain = format(d, "f")
     assert _decimal(d) == (plain.rstrip("0").rstrip(".") if "." in plain else plain)

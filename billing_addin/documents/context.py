@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from billing_addin.book import Book
+from billing_addin.core.book import Book
+from billing_addin.core.dunning import DunningDecision, DunningLevel
+from billing_addin.core.ledger import VOID, InvoiceBalance, Ledger
+from billing_addin.core.statements import Statement
 from billing_addin.documents import formatting as fmt
-from billing_addin.dunning import DunningDecision, DunningLevel
-from billing_addin.ledger import VOID, InvoiceBalance, Ledger
-from billing_addin.statements import Statement
 
 SUBJECTS = {1: "Payment reminder", 2: "Past due notice", 3: "Final notice"}
 PAY_WITHIN_DAYS = 14  # what a reminder asks for; the final level asks for 7

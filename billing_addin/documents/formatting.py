@@ -9,7 +9,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from billing_addin.money import cents_to_decimal
+from billing_addin.core.money import cents_to_decimal
 
 DEFAULT_LOCALE = "en_US"
 

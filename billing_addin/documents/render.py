@@ -26,7 +26,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from billing_addin.xlsx.zip_package import ZipBuilder
+from billing_addin.workbook.xlsx.zip_package import ZipBuilder
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"

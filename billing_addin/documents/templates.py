@@ -15,10 +15,10 @@ import jinja2
 from docxtpl import DocxTemplate
 from jinja2 import meta, nodes
 
+from billing_addin.core.findings import ERROR, Finding
 from billing_addin.documents.render import TAG_MARK, DocxRenderer, RenderError, prepared_source, sandboxed_env
 from billing_addin.documents.sample import sample_context
 from billing_addin.documents.variables import BY_KIND, COMMON, INVOICE_ROW_KEYS, TEMPLATE_KINDS, known_names
-from billing_addin.findings import ERROR, Finding
 
 
 def _shipped_folder() -> Path:

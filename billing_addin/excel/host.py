@@ -11,8 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Protocol
 
-from billing_addin.book import Book
-from billing_addin.patch import Patch
+from billing_addin.core.book import Book
+from billing_addin.core.patch import Patch
 
 
 class Host(Protocol):
@@ -66,8 +66,8 @@ class FileHost:
         self.opened: list[Path] = []
 
     def read_book(self) -> Book:
-        from billing_addin.reader import check_readable, read_book
-        from billing_addin.xlsx_writer import FileStamp
+        from billing_addin.workbook.reader import check_readable, read_book
+        from billing_addin.workbook.writer import FileStamp
 
         check_readable(self.book_path)
         self._stamp = FileStamp.of(self.book_path)
@@ -76,10 +76,10 @@ class FileHost:
         return book
 
     def apply(self, patch: Patch) -> str:
-        from billing_addin.xlsx_writer import apply_patch
+        from billing_addin.workbook.writer import apply_patch
 
         report = apply_patch(self.book_path, patch, expected=self._stamp, backups=self._backups)
-        from billing_addin.xlsx_writer import FileStamp
+        from billing_addin.workbook.writer import FileStamp
 
         self._stamp = FileStamp.of(self.book_path)  # a second write in the same handler starts from this one
         parts = list(report.sheets_written)

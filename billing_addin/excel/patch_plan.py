@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing_addin.book import SheetData
-from billing_addin.patch import AppendRows, CellValue, Link, OwnedSheet
+from billing_addin.core.book import SheetData
+from billing_addin.core.patch import AppendRows, CellValue, Link, OwnedSheet
 
 
 @dataclass(frozen=True)

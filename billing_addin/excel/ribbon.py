@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billing_addin import commands
-from billing_addin.book import Book
-from billing_addin.documents.batch import make_letters, output_folder, templates_folder
+from billing_addin.commands.letters import make_letters, output_folder, templates_folder
+from billing_addin.core.book import Book
+from billing_addin.core.findings import Finding
+from billing_addin.core.held_back import cause
+from billing_addin.core.money import format_cents
 from billing_addin.documents.templates import check_templates as check_templates_in
 from billing_addin.excel.host import Host
-from billing_addin.findings import Finding
-from billing_addin.held_back import cause
-from billing_addin.money import format_cents
-from billing_addin.reader import UnreadableWorkbook
+from billing_addin.workbook.reader import UnreadableWorkbook
 
 ERROR_LOG = Path(tempfile.gettempdir()) / "billing_addin-errors.log"
 LIST_LINES = 12  # lines of detail in one message box before "... and N more"
@@ -342,7 +342,7 @@ def log_error(tag: str) -> None:
 
 def dispatch(tag: str, host: Host) -> None:
     """Run the handler of the button `tag`. Every failure becomes one message; the status bar is given back."""
-    from billing_addin.xlsx_writer import WriteRefused
+    from billing_addin.workbook.writer import WriteRefused
 
     handler = HANDLERS.get(tag)
     try:

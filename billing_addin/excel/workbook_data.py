@@ -18,9 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from billing_addin.book import Book
 from billing_addin.commands import Checked, check_first, resolve_as_of
-from billing_addin.ledger import DEFAULT_BUCKETS, CustomerBalance, InvoiceBalance, Ledger, build_ledger, parse_buckets
+from billing_addin.core.book import Book
+from billing_addin.core.ledger import (
+    DEFAULT_BUCKETS,
+    CustomerBalance,
+    InvoiceBalance,
+    Ledger,
+    build_ledger,
+    parse_buckets,
+)
 
 MAX_BOOKS = 8  # workbooks open at once in one Excel
 MAX_DAYS = 8  # as-of dates kept per workbook (today, the Settings date, a few typed ones)
@@ -47,7 +54,7 @@ class FileBookSource:
         return (st.st_mtime_ns, st.st_size)
 
     def load(self) -> Book:
-        from billing_addin.reader import read_book
+        from billing_addin.workbook.reader import read_book
 
         return read_book(self.path)
 
@@ -86,8 +93,8 @@ class BookFacts:
         return found
 
     def _compute_day(self, as_of: dt.date) -> DayFacts:
-        from billing_addin.dunning import levels_from_book, plan_dunning
-        from billing_addin.letter_log import LETTERS_SHEET, read_letter_log
+        from billing_addin.core.dunning import levels_from_book, plan_dunning
+        from billing_addin.core.letter_log import LETTERS_SHEET, read_letter_log
 
         # The checks come first, as for every command that shows figures: a missing column stops them all,
         # and the customers whose rows have errors are held back (the UDFs show the cell to fix instead).
@@ -158,13 +165,13 @@ class BookFacts:
 
     @property
     def fee_policies(self) -> dict:
-        from billing_addin.fees import policies_from_book
+        from billing_addin.core.fees import policies_from_book
 
         return self._once("policies", lambda: policies_from_book(self.book)[0])
 
     @property
     def rates(self) -> tuple:
-        from billing_addin.statutory import rates_from_book
+        from billing_addin.core.statutory import rates_from_book
 
         return self._once("rates", lambda: tuple(rates_from_book(self.book)[0]))
 

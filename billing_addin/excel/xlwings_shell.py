@@ -19,12 +19,12 @@ from pathlib import Path
 
 import xlwings as xw
 
-from billing_addin.book import Book
+from billing_addin.core.book import Book
+from billing_addin.core.patch import Chart, OwnedSheet, Patch
+from billing_addin.core.schema import INPUT_SHEETS, LOG_SHEETS, SETTINGS_SHEET, normalize_header
 from billing_addin.excel import patch_plan
 from billing_addin.excel.host import rows_in_address
-from billing_addin.patch import Chart, OwnedSheet, Patch
-from billing_addin.reader import book_from_sheet_values
-from billing_addin.schema import INPUT_SHEETS, LOG_SHEETS, SETTINGS_SHEET, normalize_header
+from billing_addin.workbook.reader import book_from_sheet_values
 
 # Sheets the reader looks at; the others (the add-in's reports, the user's own) are not read at all.
 _WANTED = {normalize_header(n) for s in INPUT_SHEETS for n in (s.name, *s.aliases)} | {

@@ -1,0 +1,156 @@
+"""Which customers a validation error holds back, so that letters and late fees still go out for the rest.
+
+One e-mail address typed without its @ should not stop three hundred reminders. An error on a row of
+Customers, Invoices, Payments or Adjustments concerns that row's customer, and the customer of any invoice
+the row names (a payment typed against another customer's invoice may be the other customer's money).
+Everything else holds back everyone: an error on Settings, FeePolicies, RateTable or DunningLevels, a
+missing column, or a row whose customer cannot be told (blank, or not on the Customers sheet: that money
+may belong to anyone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from billing_addin.core.book import Book, SheetData
+from billing_addin.core.findings import ERROR, Finding
+from billing_addin.core.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENTS
+
+# The column of each row sheet that names an invoice whose customer is concerned too.
+_INVOICE_COLUMN = {
+    CUSTOMERS.name: None,
+    INVOICES.name: "Invoice No",
+    PAYMENTS.name: "Applied To",
+    ADJUSTMENTS.name: "Invoice No",
+}
+_ROW_OF_CELL = re.compile(r"^[A-Z]{1,3}(\d+)$")
+PREFIX = "held back: "  # how every reason begins, so that a list of skipped letters says why by itself
+
+
+def cause(reason: str) -> str:
+    """A reason without its "held back: " prefix, for a printer that says "held back" itself."""
+    return reason[len(PREFIX) :] if reason.startswith(PREFIX) else reason
+
+
+# Errors that leave no figure worth showing: a sheet or a column the figures are made from is not there, or
+# could not be read as a whole. Balances made without the Payment Date column look right and are wrong for
+# everyone, so every command that prints or writes figures stops on these; row-level errors only hold back
+# the customers they concern.
+STOPPING_CODES = frozenset(
+    {"missing-sheet", "missing-column", "ambiguous-date-column", "mixed-date-order", "flag-column"}
+)
+
+
+def stopping_errors(findings: list[Finding]) -> list[Finding]:
+    """The errors among `findings` that stop every figure (see STOPPING_CODES)."""
+    return [f for f in findings if f.severity == ERROR and f.code in STOPPING_CODES]
+
+
+@dataclass
+class HeldBack:
+    """Errors that hold back every customer, and the errors that hold back each one (by casefolded ID)."""
+
+    everyone: list[Finding] = field(default_factory=list)
+    customers: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def holds(self, customer_id: str) -> bool:
+        return bool(self.everyone) or customer_id.casefold() in self.customers
+
+    def reason(self, customer_id: str) -> str:
+        """Why a customer is held back, naming the first of its cells to fix."""
+        errors = self.customers.get(customer_id.casefold()) or self.everyone
+        first = errors[0]
+        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        return f"{PREFIX}{first.sheet}!{first.cell} has an error{more} ({first.message}); fix it and run again"
+
+
+def held_back(book: Book, findings: list[Finding]) -> HeldBack:
+    """Sort the errors among `findings` into those that hold back everyone and those that hold back
+    the customers they concern."""
+    out = HeldBack()
+    errors = [f for f in findings if f.severity == ERROR]
+    if not errors:  # the usual case: no need to index the row sheets
+        return out
+    sheets = _row_sheets(book)
+    known = _known_customers(book)
+    for f in errors:
+        concerned = _customers_of(book, sheets, known, f)
+        if concerned is None:
+            out.everyone.append(f)
+        for key in concerned or ():
+            out.customers.setdefault(key, []).append(f)
+    return out
+
+
+def _row_sheets(book: Book) -> dict[str, tuple[SheetData, dict[int, int]]]:
+    """Sheet title (casefolded) -> (its data, Excel row -> position), for the four row sheets."""
+    out = {}
+    for name in _INVOICE_COLUMN:
+        sd = book.sheet(name)
+        if sd is not None:
+            out[sd.title.casefold()] = (sd, {row: i for i, row in enumerate(sd.rows)})
+    return out
+
+
+def _known_customers(book: Book) -> set[str]:
+    sd = book.sheet(CUSTOMERS.name)
+    ids = sd.columns.get("Customer ID", []) if sd is not None else []
+    return {cid.casefold() for cid in ids if cid is not None}
+
+
+def _customers_of(book: Book, sheets, known: set[str], f: Finding) -> set[str] | None:
+    """The casefolded IDs of the customers an error concerns, or None for everyone."""
+    found = sheets.get(f.sheet.casefold())
+    match = _ROW_OF_CELL.match(f.cell)
+    if found is None or match is None:
+        return None
+    sd, position = found
+    i = position.get(int(match[1]))
+    if i is None:  # the header row, or a row with no data: not one customer's
+        return None
+    cid = _value(sd, "Customer ID", i)
+    if cid is None or cid.casefold() not in known:
+        return None
+    concerned = {cid.casefold()}
+    column = _INVOICE_COLUMN[sd.spec.name]
+    no = _value(sd, column, i) if column else None
+    if no is not None:
+        concerned |= _customers_of_invoice(book, no)
+    return concerned
+
+
+def _value(sd: SheetData, name: str, i: int) -> str | None:
+    column = sd.columns.get(name)
+    return column[i] if column is not None else None
+
+
+def _customers_of_invoice(book: Book, no: str) -> set[str]:
+    """Every customer that an Invoice No (ignoring case) is typed against on the Invoices sheet."""
+    index = book.cache.get("held-back:invoices")
+    if index is None:
+        index = {}
+        sd = book.sheet(INVOICES.name)
+        if sd is not None:
+            for n, cid in zip(sd.columns.get("Invoice No", []), sd.columns.get("Customer ID", [])):
+                if n is not None and cid is not None:
+                    index.setdefault(n.casefold(), set()).add(cid.casefold())
+        book.cache["held-back:invoices"] = index
+    return index.get(no.casefold(), set())
+
+
+def paid_since(book: Book, as_of: dt.date, today: dt.date) -> dict[str, str]:
+    """Customers (casefolded ID) who paid after `as_of` and by `today`, with the reason a letter as of `as_of`
+    is held back for them: letters go out today, and one that asks for money paid since would be wrong."""
+    sd = book.sheet(PAYMENTS.name)
+    if sd is None or as_of >= today or not sd.has("Payment Date") or not sd.has("Customer ID"):
+        return {}
+    out: dict[str, str] = {}
+    for row, cid, day in zip(sd.rows, sd.columns["Customer ID"], sd.columns["Payment Date"]):
+        if cid is not None and day is not None and as_of < day <= today and cid.casefold() not in out:
+            out[cid.casefold()] = (
+                f"{PREFIX}paid since {as_of} ({sd.title}!{sd.cell('Payment Date', row)}, {day}); "
+                "a letter as of that date would ask for money already paid: make it with a later as-of date"
+            )
+    return out

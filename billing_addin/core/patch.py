@@ -1,0 +1,107 @@
+"""What a command wants written into a workbook, as plain data.
+
+Commands never write. They return a `Patch`; a shell applies it: the file shell through
+`billing_addin.workbook.writer` (zip parts of a workbook on disk), the Excel shell through xlwings.
+
+Cell values are str, int, Decimal, float, datetime.date, datetime.datetime, bool, None or `Link`.
+Text is always stored as text, never as a formula, whatever character it starts with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+CellValue = Union[str, int, float, Decimal, dt.date, dt.datetime, bool, None, "Link"]  # noqa: UP007
+
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that shows `text` and jumps to `location` inside the same workbook, e.g. "'Invoices'!E5".
+
+    `text` may be a number (int or float): the cell then holds that number, as the cell it links to does
+    (an Invoice No typed as 24081), so that Excel's lookups between the two sheets match."""
+
+    text: str | int | float
+    location: str
+
+    @property
+    def shown(self) -> str:
+        """The text the cell shows (a number in its shortest form: 24081, 1.5)."""
+        text = self.text
+        if type(text) is str:
+            return text
+        if isinstance(text, float) and text.is_integer():
+            return str(int(text))
+        return str(text)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an owned sheet: its header, width in characters and Excel number format."""
+
+    header: str
+    width: float = 14
+    number_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart on an owned sheet, drawn from that sheet's own columns.
+
+    kind: "bar", "column", "line" or "pie". `categories` and each of `series` name columns of the sheet
+    (by header); the chart covers every data row, or data rows `rows` = (first, last), counted from 1.
+    `anchor` is the top-left cell, e.g. "H2".
+    """
+
+    kind: str
+    title: str
+    categories: str
+    series: tuple[str, ...]
+    anchor: str = "H2"
+    width_cells: int = 8
+    height_cells: int = 16
+    rows: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class OwnedSheet:
+    """A sheet the add-in owns and re-writes whole: a header row, then `rows`."""
+
+    name: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[CellValue, ...], ...]
+    charts: tuple[Chart, ...] = ()
+    title: str | None = None  # unused by the writer for now; shells may show it
+
+
+@dataclass(frozen=True)
+class AppendRows:
+    """Rows to add at the end of an input table (e.g. late fees into Adjustments).
+
+    Each row maps header text (as the user's table spells it, found through the schema) to a value.
+    Existing rows, formats and formulas of that sheet are left exactly as they are.
+    """
+
+    sheet: str
+    rows: tuple[dict[str, CellValue], ...]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Everything one command wants written: whole owned sheets and rows appended to input tables."""
+
+    sheets: tuple[OwnedSheet, ...] = ()
+    appends: tuple[AppendRows, ...] = ()
+    # Optional: the order owned sheets should take when new (after the last input sheet by default).
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sheets and not any(a.rows for a in self.appends)
