@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from billing_addin import commands
 from billing_addin.cli import app as cli
 from billing_addin.cli import parallel_refresh as customer_parts
-from billing_addin.cli.parallel_refresh import book_part, parts_for, run_parts, split_book
+from billing_addin.cli.parallel_refresh import book_part, parts_for, refresh_in_parts, run_parts, split_book
+from billing_addin.commands import figures
 from billing_addin.core.letter_log import LETTER_COLUMNS
+from billing_addin.loader import check_book
 from billing_addin.workbook.demo_book import generate
 from billing_addin.workbook.reader import book_from_rows, read_book
 
@@ -125,8 +127,9 @@ def books(draw, linked: bool):
 
 def refreshed_in_parts(book, plans) -> commands.Result:
     """What `refresh(parts=n)` computes, with the parts one after another in this process."""
-    previews = [commands._preview(book_part(book, plan), AS_OF)[0] for plan in plans]
-    return commands._refresh_result(book, AS_OF, previews, commands.check_first(book, AS_OF))
+    loaded = check_book(book, AS_OF)
+    previews = [figures.preview(book_part(book, plan), loaded.config, AS_OF)[0] for plan in plans]
+    return figures.refresh_result(loaded, previews)
 
 
 def assert_same(parts: commands.Result, whole: commands.Result) -> None:
@@ -134,7 +137,7 @@ def assert_same(parts: commands.Result, whole: commands.Result) -> None:
     # the data compares each invoice's balance, paid date and days late.
     issued = [inv for inv in whole.ledger.invoices.values() if inv.invoice_date <= whole.as_of]
     assert [(x["invoice_no"], x["paid_date"]) for x in whole.data["invoices"]] == [
-        (inv.invoice_no, inv.paid_date and inv.paid_date.isoformat()) for inv in sorted(issued, key=lambda i: i.row)
+        (inv.invoice_no, inv.paid_date) for inv in sorted(issued, key=lambda i: i.row)
     ]
     assert parts.data == whole.data
     assert parts.findings == whole.findings
@@ -268,7 +271,7 @@ def demo_book(tmp_path_factory) -> Path:
 def test_refresh_in_forked_parts_equals_the_whole_on_the_demo_book(demo_book):
     book = read_book(demo_book)
     assert split_book(book, 2) is not None
-    assert_same(commands.refresh(book, AS_OF, sheets=False, parts=2), commands.refresh(book, AS_OF, sheets=False))
+    assert_same(refresh_in_parts(book, AS_OF, 2), commands.refresh(book, AS_OF, sheets=False))
 
 
 def test_billing_refresh_json_in_two_processes_prints_what_one_prints(demo_book):
@@ -289,7 +292,7 @@ def test_refresh_write_is_never_in_parts(demo_book, tmp_path, monkeypatch):
     """--write needs the whole ledger for its sheets: the command takes the book whole."""
     monkeypatch.setenv(customer_parts.PROCESSES_ENV, "2")
     seen = []
-    monkeypatch.setattr(commands, "_refresh_in_parts", lambda *a: seen.append(a))
+    monkeypatch.setattr(customer_parts, "split_book", lambda *a: seen.append(a))
     copy = tmp_path / "book.xlsx"
     copy.write_bytes(demo_book.read_bytes())
     assert cli.main(["refresh", str(copy), "--as-of", str(AS_OF), "--write"]) in (0, 1)

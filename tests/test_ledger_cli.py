@@ -156,9 +156,9 @@ def test_fees_post_is_idempotent_and_a_later_date_adds_only_what_accrued(book_co
 
 
 def test_fees_post_refuses_a_book_with_an_error_no_one_customer_owns_and_changes_nothing(tmp_path, capsys, monkeypatch):
-    from billing_addin.cli import app as cli
+    from billing_addin.cli import console
 
-    monkeypatch.setattr(cli.out.made(), "width", 250)  # one table line per finding, whatever the terminal
+    monkeypatch.setattr(console.out.made(), "width", 250)  # one table line per finding, whatever the terminal
     path = tmp_path / "mistakes.xlsx"
     build_demo_book(path, AS_OF, mistakes=False)
     wb = openpyxl.load_workbook(path)

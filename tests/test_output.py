@@ -19,6 +19,7 @@ from pypdf import PdfWriter
 
 from billing_addin import commands
 from billing_addin.cli import app as cli
+from billing_addin.cli import console
 from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET
 from billing_addin.core.patch import OwnedSheet, Patch
 from billing_addin.documents.mail import draft_message, write_draft
@@ -113,6 +114,7 @@ def expected(big_book) -> dict[str, list[str]]:
             if v and v != "0.00"
         ],
     }
+    out = {command: [str(v) for v in values] for command, values in out.items()}  # as the shell prints them
     # The book is what the test says it is: big amounts, long IDs, someone held back, a disputed invoice line.
     assert BIG_TEXT in out["statement"] and any(len(v) >= 16 for v in out["fees"]) and out["validate"]
     assert any(d["held_back"] for d in dunning.data["letters"])
@@ -164,10 +166,10 @@ def test_a_console_too_narrow_for_the_table_still_prints_every_value_whole(
     big_book, expected, command, width, terminal, monkeypatch
 ):
     buffer = io.StringIO()
-    console = cli._Console(
+    narrow = console._Console(
         file=buffer, width=width, force_terminal=terminal, color_system=None, highlight=False, soft_wrap=True
     )
-    monkeypatch.setattr(cli, "out", console)
+    monkeypatch.setattr(console, "out", narrow)
     cli.main(args_for(command, big_book))
     assert_whole(buffer.getvalue(), expected[command])
 
@@ -176,8 +178,8 @@ def test_a_terminal_too_narrow_shows_records_and_a_pipe_shows_the_whole_table(bi
     shown = {}
     for terminal in (True, False):
         buffer = io.StringIO()
-        console = cli._Console(file=buffer, width=40, force_terminal=terminal, color_system=None, soft_wrap=True)
-        monkeypatch.setattr(cli, "out", console)
+        narrow = console._Console(file=buffer, width=40, force_terminal=terminal, color_system=None, soft_wrap=True)
+        monkeypatch.setattr(console, "out", narrow)
         cli.main(args_for("fees", big_book))
         shown[terminal] = buffer.getvalue()
     assert "┃" not in shown[True] and f"Customer: {BIG_CUSTOMER}" in shown[True]
@@ -187,7 +189,7 @@ def test_a_terminal_too_narrow_shows_records_and_a_pipe_shows_the_whole_table(bi
 
 def test_the_dunning_table_says_held_back_once(big_book, monkeypatch):
     buffer = io.StringIO()  # wide enough that the Why column does not wrap
-    monkeypatch.setattr(cli, "out", cli._Console(file=buffer, width=400, color_system=None, soft_wrap=True))
+    monkeypatch.setattr(console, "out", console._Console(file=buffer, width=400, color_system=None, soft_wrap=True))
     cli.main(args_for("dunning", big_book))
     text = buffer.getvalue()
     assert "HELD BACK: " in text and "HELD BACK: held back" not in text

@@ -19,6 +19,7 @@ from billing_addin.core.ledger import build_ledger
 from billing_addin.excel import udfs
 from billing_addin.excel.udf_vba import udf_vba_module
 from billing_addin.excel.workbook_data import FileBookSource
+from billing_addin.loader import check_book
 from billing_addin.workbook.demo_book import build_demo_book
 from billing_addin.workbook.reader import book_from_sheet_values, read_book
 
@@ -200,7 +201,7 @@ def test_a_customer_whose_rows_have_errors_is_held_back(demo_with_mistakes):
     function (the cell names the first cell to fix); every other customer's figures are the batch engine's."""
     book = FileBookSource(demo_with_mistakes)
     core = read_book(demo_with_mistakes)
-    checked = commands.check_first(core, AS_OF)
+    checked = check_book(core, AS_OF)
     assert checked.errors and not checked.stop and not checked.held.everyone
     result = commands.refresh(core, AS_OF)
     held = {h["customer_id"] for h in result.data["held_back"]}

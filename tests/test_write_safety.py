@@ -18,6 +18,7 @@ import python_calamine as pc
 
 from billing_addin import commands
 from billing_addin.cli.app import main
+from billing_addin.core.patch import Patch
 from billing_addin.workbook.reader import read_book
 from billing_addin.workbook.writer import FileStamp, WriteRefused, apply_patch
 
@@ -66,7 +67,7 @@ def test_refuses_an_encrypted_book(tmp_path, capsys):
     assert "password-protected" in capsys.readouterr().err
     assert path.read_bytes() == before
     with pytest.raises(WriteRefused):
-        apply_patch(path, commands.Patch(sheets=(commands.findings_sheet([]),)))
+        apply_patch(path, Patch(sheets=(commands.findings_sheet([]),)))
     assert path.read_bytes() == before
 
 

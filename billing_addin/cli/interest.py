@@ -22,10 +22,10 @@ from billing_addin.core.statutory import (
     InterestResult,
     RateNotCovered,
     percent_text,
-    rates_from_book,
     statutory_interest,
     uk_reference_date,
 )
+from billing_addin.loader import load
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -94,14 +94,11 @@ def cmd_interest(args: argparse.Namespace) -> int:
 def _book_rates(path: Path, on: dt.date):
     """The book's rates over the sourced ones; None (after saying why) when the RateTable sheet has an error
     (a missing column, a rate out of range): interest from a table that could not be read would be a guess."""
-    from billing_addin.commands import check_first
-    from billing_addin.workbook.reader import read_book  # UnreadableWorkbook is reported by cli.main (exit 2)
-
-    book = read_book(path)
-    table = book.sheet("RateTable")
+    loaded = load(path, on)  # UnreadableWorkbook is reported by cli.app (exit 2)
+    table = loaded.book.sheet("RateTable")
     title = (table.title if table is not None else "RateTable").casefold()
-    errors = [f for f in check_first(book, on).errors if f.sheet.casefold() == title]
-    rates, findings = rates_from_book(book)
+    errors = [f for f in loaded.errors if f.sheet.casefold() == title]
+    rates, findings = loaded.config.rates, loaded.config.rate_findings
     for f in sorted({*errors, *findings}):
         print(f"billing: {f.severity}: {f.sheet}!{f.cell}: {f.message} {f.hint}", file=sys.stderr)
     if errors or any(f.severity == "error" for f in findings):

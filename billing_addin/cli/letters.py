@@ -1,11 +1,20 @@
-"""`billing letters` and `billing templates check`: the command-line shell of the letter batch."""
+"""`billing letters`, `billing send` and `billing templates check`: the command-line shell of the letter batch."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from billing_addin.cli import console
+from billing_addin.cli.tables import Col, show_table, text
+from billing_addin.cli.workbook_files import audit_user, load, read, write_patch
+from billing_addin.commands import send as sending
+from billing_addin.commands.letters import make_letters
+from billing_addin.documents.templates import SHIPPED, check_templates
 from billing_addin.documents.variables import KINDS
+from billing_addin.workbook.reader import check_readable
+from billing_addin.workbook.xlsx.file_safety import check_book_path, check_not_open
+from billing_addin.workbook.xlsx.refusal import WriteRefused
 
 
 def parse_rows(text: str) -> list[int]:
@@ -29,8 +38,17 @@ def parse_ids(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
 
-def register(sub, iso_date) -> None:
+def register_send(sub) -> None:
+    e = sub.add_parser("send", help="e-mail the letters marked made that have a draft, and mark them sent")
+    e.add_argument("book", type=Path)
+    e.add_argument("--dry-run", action="store_true", help="only list what would be sent; connect to nothing")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_send)
+
+
+def register(sub) -> None:
     """Add the `letters` and `templates` subcommands to the `billing` parser."""
+    iso_date = console.iso_date
     p = sub.add_parser("letters", help="make letters as Word and PDF files and log them on the Letters sheet")
     p.add_argument("book", type=Path)
     p.add_argument("--as-of", type=iso_date)
@@ -57,23 +75,17 @@ def register(sub, iso_date) -> None:
 def cmd_letters(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from billing_addin import commands
-    from billing_addin.cli import app as cli
-    from billing_addin.commands.letters import make_letters
-    from billing_addin.workbook.xlsx.file_safety import check_book_path, check_not_open
-    from billing_addin.workbook.xlsx.refusal import WriteRefused
-
     try:  # the log must be writable afterwards, or letters could go out twice: check before making any
-        cli.check_readable(args.book)
+        check_readable(args.book)
         check_book_path(args.book)
         check_not_open(args.book)
     except WriteRefused as e:
-        cli.err.print(f"billing: no letters made: {e}", markup=False)
-        return cli.EXIT_NOT_WRITTEN
-    book, stamp = cli.load(args.book)
-    as_of = commands.resolve_as_of(book, args.as_of)
+        console.err.print(f"billing: no letters made: {e}", markup=False)
+        return console.EXIT_NOT_WRITTEN
+    book, stamp = load(args.book, args.as_of, for_write=True)
+    as_of = book.as_of
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=cli.err.made(), transient=True, disable=args.json) as bar:
+    with Progress(*columns, console=console.err.made(), transient=True, disable=args.json) as bar:
         task = bar.add_task(f"{args.kind} letters", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -93,70 +105,119 @@ def cmd_letters(args: argparse.Namespace) -> int:
             again=args.again,
             progress=progress,
             start=args.start,
-            user=cli.audit_user(book),
+            user=audit_user(book),
         )
     if args.json:
-        cli._print_json({**result.data, "counts": result.counts, "findings": [f.as_dict() for f in result.findings]})
+        console.print_json({**result.data, "counts": result.counts, "findings": [f.as_dict() for f in result.findings]})
     else:
         show_letters(result)
-    if not result.patch.is_empty and not cli.write_patch(args.book, result, book, stamp):
-        cli.err.print(
+    if not result.patch.is_empty and not write_patch(args.book, result, book, stamp):
+        console.err.print(
             f"billing: {result.counts['letters']} letter(s) were made in {result.data['folder']} but are not on the "
             "Letters sheet; close the workbook and run again with the same options (made files are not repeated "
             "in the log until it is written).",
             markup=False,
         )
-        return cli.EXIT_NOT_WRITTEN
+        return console.EXIT_NOT_WRITTEN
     if result.data.get("interrupted"):
-        cli.err.print("billing: stopped; the letters finished before are kept and logged.", markup=False)
+        console.err.print("billing: stopped; the letters finished before are kept and logged.", markup=False)
         return 130
-    return cli.EXIT_ERRORS if result.errors else cli.EXIT_OK
+    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
 
 
 def show_letters(result) -> None:
-    from billing_addin.cli.app import out, show_findings
-    from billing_addin.cli.tables import Col, show_table, text
-
     data = result.data
     if result.findings:
-        show_findings(result.findings, "Letters", result.as_of)
+        console.show_findings(result.findings, "Letters", result.as_of)
     n, pdfs, drafts = result.counts.get("letters", 0), result.counts.get("pdf", 0), result.counts.get("drafts", 0)
-    out.print(
+    console.out.print(
         f"[bold]{n} {data['kind']} letter(s)[/bold] made as of {result.as_of}: {n} Word, {pdfs} PDF, {drafts} e-mail draft(s)"
     )
     if n:
-        out.print(f"Folder: {data['folder']}", markup=False)
+        console.out.print(f"Folder: {data['folder']}", markup=False)
         rows = []
         for x in data["letters"][:20]:
             invoices = ", ".join(x["invoices"][:3]) + (f" +{len(x['invoices']) - 3}" if len(x["invoices"]) > 3 else "")
             rows.append((x["customer_id"], str(x["level"] or ""), invoices, Path(x["pdf"] or x["docx"]).name))
-        show_table(out, (Col("Customer"), Col("Level"), text("Invoices"), Col("PDF")), rows)
+        show_table(console.out, (Col("Customer"), Col("Level"), text("Invoices"), Col("PDF")), rows)
         if n > 20:
-            out.print(f"... and {n - 20} more")
+            console.out.print(f"... and {n - 20} more")
     if data.get("print_file"):
-        out.print(f"Print file: {data['print_file']}", markup=False)
+        console.out.print(f"Print file: {data['print_file']}", markup=False)
     if data["skipped"]:
-        out.print(f"{len(data['skipped'])} customer(s) get no letter:")
+        console.out.print(f"{len(data['skipped'])} customer(s) get no letter:")
         for s in data["skipped"][:20]:
-            out.print(f"  {s['customer_id']}: {s['reason']}", markup=False)
+            console.out.print(f"  {s['customer_id']}: {s['reason']}", markup=False)
 
 
 def cmd_templates_check(args: argparse.Namespace) -> int:
-    from billing_addin.cli import app as cli
-    from billing_addin.documents.templates import SHIPPED, check_templates
-
     path = args.path or SHIPPED
     if not path.exists():
-        cli.err.print(f"billing: {path} does not exist", markup=False)
-        return cli.EXIT_UNREADABLE
+        console.err.print(f"billing: {path} does not exist", markup=False)
+        return console.EXIT_UNREADABLE
     findings = check_templates(path)
     if args.json:
-        cli._print_json([f.as_dict() for f in findings])
+        console.print_json([f.as_dict() for f in findings])
     elif findings:
         for f in findings:
-            cli.out.print(f"{f.sheet}: {f.message}\n    fix: {f.hint}", markup=False)
-        cli.out.print(f"{len(findings)} problem(s); letters are refused until they are fixed.")
+            console.out.print(f"{f.sheet}: {f.message}\n    fix: {f.hint}", markup=False)
+        console.out.print(f"{len(findings)} problem(s); letters are refused until they are fixed.")
     else:
         count = 1 if path.suffix.lower() == ".docx" else len(list(path.glob("*.docx")))
-        cli.out.print(f"{count} template(s) in {path}: no problems.", markup=False)
-    return cli.EXIT_ERRORS if findings else cli.EXIT_OK
+        console.out.print(f"{count} template(s) in {path}: no problems.", markup=False)
+    return console.EXIT_ERRORS if findings else console.EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    book, stamp = read(args.book, for_write=not args.dry_run)
+    smtp, problems = sending.smtp_from_settings(book)
+    for f in problems:
+        console.err.print(f"billing: {f.sheet}!{f.cell or 'A1'}: {f.message}. {f.hint}", markup=False)
+    if smtp is None:
+        return console.EXIT_ERRORS
+    password = None
+    if not args.dry_run:
+        try:
+            password = sending.smtp_password(book, smtp)
+            check_not_open(args.book)  # a book open in Excel could not be marked: send nothing, not twice later
+        except sending.MissingPassword as e:
+            console.err.print(f"billing: {e}", markup=False)
+            return console.EXIT_ERRORS
+        except WriteRefused as e:
+            console.err.print(f"billing: nothing was sent: {e}", markup=False)
+            return console.EXIT_NOT_WRITTEN
+    result = sending.send_letters(book, args.book, smtp, password, dry_run=args.dry_run, user=audit_user(book))
+    if args.json:
+        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        show_sending(result.data)
+    if not result.patch.is_empty and not write_patch(args.book, result, book, stamp):
+        console.err.print(
+            "billing: these letters were e-mailed but are still marked made on the Letters sheet: "
+            f"{', '.join(result.data['sent'])}. Mark them sent by hand before the next billing send.",
+            markup=False,
+        )
+        return console.EXIT_NOT_WRITTEN
+    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+
+
+def show_sending(data: dict) -> None:
+    if data["dry_run"]:
+        console.out.print(f"Would e-mail {len(data['to_send'])} letter(s):")
+        for name in data["to_send"]:
+            console.out.print(f"  {name}", markup=False)
+    elif not data["to_send"] and not data["failed"]:
+        console.out.print("Nothing to e-mail: no letter on the Letters sheet is marked made and has a draft.")
+    else:
+        console.out.print(f"E-mailed {len(data['sent'])} letter(s); {len(data['failed'])} failed.")
+    if data["failed"]:
+        show_table(
+            console.out,
+            (Col("Draft"), text("Why")),
+            [(f["file"], f["error"]) for f in data["failed"]],
+            title="Not sent",
+        )
+    if data["without_draft"]:
+        console.out.print(
+            f"{len(data['without_draft'])} letter(s) marked made have no e-mail draft: print and post them."
+        )

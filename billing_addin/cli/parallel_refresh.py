@@ -18,6 +18,7 @@ Excel, a book is refreshed whole in one process.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import multiprocessing
 import os
 import signal
@@ -25,7 +26,13 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
+from billing_addin.commands import figures
+from billing_addin.commands.result import Result, stopped
 from billing_addin.core.book import Book
+from billing_addin.core.config import read_config
+from billing_addin.core.held_back import stopping_errors
+from billing_addin.core.sheet_checks import check_columns, check_structure
+from billing_addin.loader import check_book
 
 SPLIT_SHEETS = ("Customers", "Invoices", "Payments", "Adjustments")  # the sheets whose rows belong to a customer
 # Below this many rows a second process costs more than it saves. Measured with bench's books, best of 3:
@@ -116,7 +123,35 @@ def book_part(book: Book, plan: Plan) -> Book:
             columns={f: list(map(values.__getitem__, keep)) for f, values in sd.columns.items()},
             problems=[p for p in sd.problems if p.row in rows],
         )
-    return dataclasses.replace(book, sheets=sheets, cache={})
+    return dataclasses.replace(book, sheets=sheets)
+
+
+def refresh_in_parts(book: Book, as_of: dt.date, parts: int) -> Result | None:
+    """`billing refresh`'s preview (no sheets) of a book made in `parts` processes, one set of customers each,
+    while this process parses the configuration sheets and runs the checks: the same result as
+    commands.refresh on the whole book. None when the book should be refreshed whole: one part asked for,
+    customers linked, or a sheet or column the figures need missing (found first, before the book is cut)."""
+    if parts <= 1 or stopping_errors([*check_structure(book, as_of), *check_columns(book, as_of)]):
+        return None
+    plans = split_book(book, parts)
+    if plans is None:
+        return None
+    config = read_config(book)
+    ledgers = []
+
+    def part(k: int):
+        if k == 0:
+            return check_book(book, as_of, config)
+        preview, ledger, *_ = figures.preview(book_part(book, plans[k - 1]), config, as_of)
+        ledgers.append(ledger)  # only when a part was done here: kept with the result (see Result.ledger)
+        return preview
+
+    loaded, *previews = run_parts(part, len(plans) + 1)
+    if loaded.stop:
+        return stopped("refresh", loaded, as_of)
+    result = figures.refresh_result(loaded, previews)
+    result.ledger = ledgers[0] if ledgers else None
+    return result
 
 
 def run_parts(work: Callable[[int], T], n: int) -> list[T]:

@@ -20,13 +20,15 @@ from pathlib import Path
 
 from pypdf import PdfWriter
 
-from billing_addin.commands import Result, audit_sheet, check_first, stopped
+from billing_addin.commands.result import Result, audit_sheet, loaded_at, stopped
 from billing_addin.core.book import Book
+from billing_addin.core.dunning import DunningLevel, plan_dunning
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
-from billing_addin.core.held_back import paid_since
+from billing_addin.core.held_back import held_back_warning, paid_since, split_held
 from billing_addin.core.ledger import VOID, build_ledger
-from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord, read_letter_log
+from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord
 from billing_addin.core.patch import OwnedSheet, Patch
+from billing_addin.core.statements import statements
 from billing_addin.documents import names as naming
 from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
 from billing_addin.documents.files import write_whole
@@ -34,6 +36,7 @@ from billing_addin.documents.pdf import HOW_TO_GET_PDFS, PdfError, detect_engine
 from billing_addin.documents.render import DocxRenderer, RenderedLetter, RenderError
 from billing_addin.documents.templates import SHIPPED, check_templates
 from billing_addin.documents.variables import KINDS
+from billing_addin.loader import LoadedBook
 
 Progress = Callable[[int, int], None]  # (letters finished, letters in the batch)
 MIN_CHUNK, MAX_CHUNK = 10, 250  # letters per master document
@@ -61,9 +64,9 @@ class Selection:
 
 
 def make_letters(
-    book: Book,
+    loaded: LoadedBook | Book,
     book_path: Path,
-    as_of: dt.date,
+    as_of: dt.date | None = None,
     *,
     kind: str = "dunning",
     customers: Sequence[str] | None = None,
@@ -88,6 +91,8 @@ def make_letters(
     that rewrites the Letters log with a row per letter made (and an Audit row).
     A KeyboardInterrupt stops the batch cleanly: letters finished are in the result, the rest removed.
     """
+    loaded = loaded_at(loaded, as_of)
+    as_of, book = loaded.as_of, loaded.book
     now = (now or dt.datetime.now()).replace(microsecond=0)
     result = Result("letters", as_of)
     if kind not in KINDS:
@@ -117,25 +122,35 @@ def make_letters(
         return _stop(result, logo)
 
     # The checks come first: a sheet or column the letters' figures need that is missing stops every letter.
-    checked = check_first(book, as_of)
-    if checked.stop:
-        stopped_result = stopped("letters", book, as_of, checked)
+    if loaded.stop:
+        stopped_result = stopped("letters", loaded, as_of)
         result.findings += stopped_result.findings
         result.details = "nothing made"
         result.counts["errors"] = len(result.errors)
         return result
     ledger = build_ledger(book, as_of)
-    log = read_letter_log(book.owned_rows.get(LETTERS_SHEET, []))
+    log = list(loaded.config.letter_log)
     # --again makes today's letters again: dunning then plans as if today's letters were not in the log yet.
     plan_log = [r for r in log if r.as_of != as_of] if again else log
-    chosen = select_letters(book, ledger, kind, customers=customers, rows=rows, start=start, log=plan_log)
+    chosen = select_letters(
+        book,
+        ledger,
+        kind,
+        customers=customers,
+        rows=rows,
+        start=start,
+        log=plan_log,
+        levels=loaded.config.dunning_levels,
+    )
+    if kind == "dunning":  # what parsing DunningLevels found stops dunning letters (an error) or is told
+        chosen.findings[:0] = loaded.config.level_findings
     result.findings += chosen.findings
     letters, repeats = (chosen.letters, []) if again else _not_yet_made(chosen.letters, log)
     skipped = chosen.skipped + [
         {"customer_id": x.customer_id, "reason": "already made (use --again to make it again)"} for x in repeats
     ]
     result.data = {
-        "as_of": as_of.isoformat(),
+        "as_of": as_of,
         "kind": kind,
         "folder": "",
         "letters": [],
@@ -165,38 +180,28 @@ def make_letters(
                 return result
     # Letters from rows with errors in them would tell customers wrong amounts and dates: such customers
     # are held back, and an error that concerns everyone (or a customer that cannot be told) stops the batch.
-    errors = checked.errors
+    errors = loaded.errors
     if errors:
         result.findings += errors
-        held = checked.held
+        held = loaded.held
         if held.everyone:
             return _stop(
                 result,
-                Finding(
-                    ERROR,
+                held.nothing_goes_out(
                     "letters-not-made",
-                    "",
-                    "",
-                    f"No letters were made: validation found {len(errors)} error(s), {len(held.everyone)} of them "
-                    "concerning every customer (or a customer that cannot be told).",
+                    errors,
+                    "No letters were made",
                     "Each error above names its cell (or run `billing validate BOOK`); make the letters once "
                     "they are fixed.",
                 ),
             )
-        kept = [x for x in letters if not held.holds(x.customer_id)]
-        skipped += [
-            {"customer_id": x.customer_id, "reason": held.reason(x.customer_id)}
-            for x in letters
-            if held.holds(x.customer_id)
-        ]
-        if len(kept) < len(letters):
+        kept, waiting = split_held(held, letters, lambda x: x.customer_id)
+        skipped += [{"customer_id": x.customer_id, "reason": held.reason(x.customer_id)} for x in waiting]
+        if waiting:
             result.findings.append(
-                Finding(
-                    WARNING,
+                held_back_warning(
                     "letters-held-back",
-                    "",
-                    "",
-                    f"{len(letters) - len(kept)} letter(s) were held back: rows of those customers have the errors "
+                    f"{len(waiting)} letter(s) were held back: rows of those customers have the errors "
                     "above. The other letters go ahead.",
                     "Fix the errors and run again: the held-back letters are made then, and no letter twice.",
                 )
@@ -285,9 +290,19 @@ def make_letters(
 # --- choosing the letters ---------------------------------------------------------------------------------
 
 
-def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, start=None, log=None) -> Selection:
+def select_letters(
+    book: Book,
+    ledger,
+    kind: str,
+    *,
+    customers=None,
+    rows=None,
+    start=None,
+    log: Sequence[LetterRecord] = (),
+    levels: Sequence[DunningLevel] = (),
+) -> Selection:
     """The letters of `kind` the selection asks for, and who is left out and why.
-    log: the letter log dunning reads (default: the book's Letters sheet)."""
+    log, levels: the letter log and the dunning levels dunning reads (core/config.py)."""
     sel = Selection()
     builder = LetterBuilder(book, ledger)
     as_of = ledger.as_of
@@ -300,10 +315,6 @@ def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, 
         return wanted is None or cid.casefold() in wanted
 
     if kind == "dunning":
-        from billing_addin.core.dunning import levels_from_book, plan_dunning
-
-        levels, findings = levels_from_book(book)
-        sel.findings += findings
         decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
         sel.letters = [builder.dunning(d, levels) for d in decisions if chosen(d.customer_id)]
         sel.skipped = [{"customer_id": s.customer_id, "reason": s.reason} for s in skips if chosen(s.customer_id)]
@@ -319,8 +330,6 @@ def select_letters(book: Book, ledger, kind: str, *, customers=None, rows=None, 
         invoices.sort(key=lambda i: (i.row, i.invoice_no))
         sel.letters = [builder.invoice(i) for i in invoices]
     elif kind == "statement":
-        from billing_addin.core.statements import statements
-
         first = start or _months_back(as_of, STATEMENT_MONTHS - 1)
         ids = sorted(
             {c.customer_id for c in ledger.customers if chosen(c.customer_id) and (c.balance or c.unapplied_credit)},

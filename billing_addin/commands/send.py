@@ -18,13 +18,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path, PureWindowsPath
 
-from billing_addin.commands import Result, audit_sheet
+from billing_addin.commands.result import Result, audit_sheet
 from billing_addin.core.book import Book, Settings, column_letter
 from billing_addin.core.findings import Finding, error, warning
 from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord, read_letter_log
 from billing_addin.core.patch import OwnedSheet, Patch
 from billing_addin.core.schema import SETTINGS_SHEET
 from billing_addin.documents.mail import SmtpSettings, draft_message, email_body, read_draft, send_drafts
+from billing_addin.loader import LoadedBook
 
 MADE, SENT = "made", "sent"
 DRAFT_SUFFIX = ".eml"
@@ -170,7 +171,7 @@ def smtp_password(book: Book, smtp: SmtpSettings, environ: Mapping[str, str] | N
 
 
 def send_letters(
-    book: Book,
+    loaded: LoadedBook | Book,
     book_path: Path,
     smtp: SmtpSettings,
     password: str | None,
@@ -187,6 +188,7 @@ def send_letters(
     Audit row), whose findings name the Letters row of each letter that failed, and whose data holds
     "to_send", "sent", "failed" ({file, error}) and "without_draft" (files relative to the book's folder).
     """
+    book = loaded.book if isinstance(loaded, LoadedBook) else loaded  # sending reads only the Letters log
     now = (now or dt.datetime.now()).replace(microsecond=0)
     result = Result("send", now.date())
     raw = book.owned_rows.get(LETTERS_SHEET, [])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from billing_addin.core.book_index import BookIndex
 from billing_addin.core.schema import SETTINGS, SettingSpec, SheetSpec
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class ColumnProblem:
     hint: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class SheetData:
     """One input sheet as read: typed columns (None when blank), the Excel row number of each data row,
     and where each column is. Plain lists keep the checks fast; `frame` gives a pandas view."""
@@ -94,7 +95,7 @@ class SheetData:
         return pd.DataFrame(self.columns, index=pd.Index(self.rows, name="row"), dtype=object)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
     """Values of the Settings sheet, typed, with defaults filled in; `cells` says where each came from."""
 
@@ -118,7 +119,7 @@ class Settings:
         return cls(values={s.name: s.default for s in SETTINGS})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Book:
     """A whole billing workbook as the core sees it."""
 
@@ -127,10 +128,14 @@ class Book:
     settings: Settings
     owned_rows: dict[str, list[list[object]]] = field(default_factory=dict)  # e.g. the Audit sheet's rows
     source: str = ""  # file name for messages (never a customer name)
-    cache: dict = field(default_factory=dict, repr=False, compare=False)  # indexes shared by checks
 
     def sheet(self, name: str) -> SheetData | None:
         return self.sheets.get(name)
+
+    @cached_property
+    def index(self) -> BookIndex:
+        """Lookups derived from the sheets (invoices by number, customers by ID), made once, on first use."""
+        return BookIndex(self)
 
 
 def settings_spec_by_name() -> dict[str, SettingSpec]:

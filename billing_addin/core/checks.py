@@ -1,4 +1,5 @@
-"""Validation checks. Each is a small function (book, as_of) -> list[Finding]; CHECKS lists them all.
+"""Validation checks. Each is a small function (book, as_of) -> list[Finding]; CHECKS lists them all, and
+the configuration sheets' findings come from parsing them (core/config.py).
 
 Every check looks at every row it can, whatever other checks found, and names the exact cell.
 """
@@ -13,20 +14,28 @@ from collections.abc import Callable
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
-from billing_addin.core.book import Book, SheetData
-from billing_addin.core.cell_values import DATE_ORDER_UNKNOWN
-from billing_addin.core.column_report import lookalike, lookalike_text
+from billing_addin.core.book import Book
+from billing_addin.core.book_index import column_of
+from billing_addin.core.config import Config, read_config
 from billing_addin.core.findings import Finding, error, warning
 from billing_addin.core.money import format_cents
 from billing_addin.core.schema import (
     ADJUSTMENTS,
     CUSTOMERS,
-    INPUT_SHEETS,
     INVOICES,
     PAYMENTS,
     SETTINGS,
-    SETTINGS_SHEET,
     Kind,
+)
+from billing_addin.core.sheet_checks import (
+    check_amounts,
+    check_cell_types,
+    check_columns,
+    check_duplicate_keys,
+    check_required,
+    check_structure,
+    present,
+    values,
 )
 
 Check = Callable[[Book, dt.date], list[Finding]]
@@ -36,294 +45,15 @@ EARLIEST_PLAUSIBLE = dt.date(2000, 1, 1)
 EMAIL = re.compile(r"^[^@\s;,<>()\"]+@[^@\s;,<>()\"]+\.[A-Za-z]{2,}$")
 
 
-def values(sd: SheetData | None, name: str) -> list[tuple[int, object]]:
-    """(Excel row, value) for every non-blank value of a column that exists."""
-    if sd is None or name not in sd.columns:
-        return []
-    return [(row, v) for row, v in zip(sd.rows, sd.columns[name]) if v is not None]
-
-
-def present(sd: SheetData | None, name: str) -> list:
-    """The non-blank values of a column (for quick whole-column tests such as min and max)."""
-    if sd is None or name not in sd.columns:
-        return []
-    return [v for v in sd.columns[name] if v is not None]
-
-
-def check_structure(book: Book, as_of: dt.date) -> list[Finding]:
-    """A missing sheet or a missing required column."""
-    out = []
-    for spec in INPUT_SHEETS:
-        sd = book.sheet(spec.name)
-        if sd is None:
-            if spec.when_missing is None:
-                continue  # the add-in's defaults apply
-            make = warning if spec.when_missing == "warning" else error
-            cols = ", ".join(f.name for f in spec.fields[:6])
-            out.append(
-                make(
-                    "missing-sheet",
-                    spec.name,
-                    "",
-                    f"The workbook has no sheet named {spec.name}.",
-                    f"Add a sheet named {spec.name} with the columns {cols}, ... "
-                    "(`billing new` writes a template with every sheet).",
-                )
-            )
-            continue
-        next_free = sd.next_free
-        for name in sd.missing:
-            f = spec.field(name)
-            if not f.required:
-                continue
-            also = f" (or one of: {', '.join(f.aliases[:4])})" if f.aliases else ""
-            out.append(
-                error(
-                    "missing-column",
-                    sd.title,
-                    f"{next_free}{sd.header_row}",
-                    f"Sheet {sd.title} has no {name} column.",
-                    f"Add a column headed '{name}'{also} in the header row (row {sd.header_row}).",
-                )
-            )
-    if book.settings.sheet_title is None:
-        out.append(
-            error(
-                "missing-sheet",
-                SETTINGS_SHEET,
-                "",
-                "The workbook has no Settings sheet.",
-                "Add a sheet named Settings with two columns, Setting and Value, and a row for "
-                "Company Name (`billing new` writes a template).",
-            )
-        )
-    return out
-
-
-def check_columns(book: Book, as_of: dt.date) -> list[Finding]:
-    """A whole column that cannot be read as its field (Yes/No under a date), and a column the add-in ignores
-    although its header looks like a field (of this sheet, or of another): nothing is dropped silently."""
-    out = []
-    for sd in book.sheets.values():
-        if sd is None:
-            continue
-        for p in sd.column_problems:
-            make = error if p.severity == "error" else warning
-            out.append(make(p.code, sd.title, sd.cell(p.field, sd.header_row), p.message, p.hint))
-        for letter, header in sd.ignored:
-            like = lookalike(sd, header)
-            if like is None:
-                continue
-            if like.same_sheet and like.taken_by is None:
-                hint = f"Rename the header to '{like.field}' if that is what the column holds."
-            elif like.same_sheet:
-                hint = f"Only one column can be {like.field}; rename or remove the other if this one is meant."
-            else:
-                hint = f"Move the column to the {like.sheet} sheet if it belongs there; otherwise nothing to do."
-            out.append(
-                warning(
-                    "column-not-read",
-                    sd.title,
-                    f"{letter}{sd.header_row}",
-                    f"Column '{header}' is not read: it {lookalike_text(sd, like)}.",
-                    hint + " Columns the add-in does not read are kept as they are.",
-                )
-            )
-    return out
-
-
-def check_cell_types(book: Book, as_of: dt.date) -> list[Finding]:
-    """Text such as 'TBD' in a money or date cell, a word that is not one of a column's choices. (The cells of a
-    text date column whose day/month order is unknown or mixed are told once, by check_columns.)"""
-    out = []
-    for sd in book.sheets.values():
-        if sd is None:
-            continue
-        for p in sd.problems:
-            if p.code == DATE_ORDER_UNKNOWN:
-                continue  # told once for the column (a ColumnProblem)
-            header = sd.headers.get(p.field, p.field)
-            out.append(error(p.code, sd.title, sd.cell(p.field, p.row), f"{header}: {p.message}.", p.hint))
-    return out
-
-
-def check_required(book: Book, as_of: dt.date) -> list[Finding]:
-    """A required cell left blank (a cell that holds something unreadable is reported as its type instead)."""
-    out = []
-    for sd in book.sheets.values():
-        if sd is None:
-            continue
-        unreadable = {(p.field, p.row) for p in sd.problems}
-        totals: set[int] | None = None
-        for f in sd.spec.required:
-            if f.name not in sd.columns or None not in sd.columns[f.name]:
-                continue  # the column is complete (a C-speed scan spares the row loop)
-            totals = _total_rows(sd) if totals is None else totals
-            for row, v in zip(sd.rows, sd.columns[f.name]):
-                if v is None and (f.name, row) not in unreadable:
-                    hint = f"Fill in the {f.name}: {f.description[0].lower()}{f.description[1:]}"
-                    if row in totals:
-                        hint = (
-                            "This looks like a total row: every row under the header is read as data, blank rows "
-                            "between or not. Move totals to another sheet (or above the header)."
-                        )
-                    out.append(
-                        error(
-                            "required",
-                            sd.title,
-                            sd.cell(f.name, row),
-                            f"{sd.headers[f.name]} is empty in row {row}.",
-                            hint,
-                        )
-                    )
-    return out
-
-
-_TOTAL_WORDS = frozenset(
-    {"total", "totals", "grand total", "subtotal", "sub-total", "sum", "summe", "gesamt", "totaal"}
-)
-
-
-def _total_rows(sd: SheetData) -> set[int]:
-    """Rows one of whose text cells reads "Total" (or the like): a total row under the data."""
-    out = set()
-    for name, column in sd.columns.items():
-        if sd.spec.field(name).kind in (Kind.ID, Kind.TEXT):
-            out.update(row for row, v in zip(sd.rows, column) if isinstance(v, str) and v.casefold() in _TOTAL_WORDS)
-    return out
-
-
-def check_amounts(book: Book, as_of: dt.date) -> list[Finding]:
-    """Zero or negative invoice and payment amounts."""
-    out = []
-    for spec, what in ((INVOICES, "An invoice"), (PAYMENTS, "A payment")):
-        sd = book.sheet(spec.name)
-        if min(present(sd, "Amount"), default=1) > 0:
-            continue
-        for row, cents in values(sd, "Amount"):
-            if cents <= 0:
-                out.append(
-                    error(
-                        "amount-not-positive",
-                        sd.title,
-                        sd.cell("Amount", row),
-                        f"{what} amount must be more than zero; it is {format_cents(cents)}.",
-                        "Enter the amount as a positive number. Record credits and refunds on "
-                        "the Adjustments sheet instead.",
-                    )
-                )
-    return out
-
-
-def check_duplicate_keys(book: Book, as_of: dt.date) -> list[Finding]:
-    """The same Customer ID, Invoice No, Payment ID or Adjustment ID on two rows."""
-    out = []
-    for spec in INPUT_SHEETS:
-        sd = book.sheet(spec.name)
-        if spec.key is None:
-            continue
-        keys = [k for k in _column(sd, spec.key) if k is not None]
-        if len({str(k).casefold() for k in keys}) == len(keys):
-            continue  # no duplicates: skip the row-by-row pass
-        first: dict[str, int] = {}
-        for row, key in values(sd, spec.key):
-            k = str(key).casefold()
-            if k in first:
-                out.append(
-                    error(
-                        f"duplicate-{_slug(spec.key)}",
-                        sd.title,
-                        sd.cell(spec.key, row),
-                        f"{spec.key} {key} is used twice: in row {first[k]} and row {row}.",
-                        f"Give each row its own {spec.key}, or delete the duplicate row.",
-                    )
-                )
-            else:
-                first[k] = row
-    return out
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
-class Lookup:
-    """Exact match first, then ignoring case: IDs are usually typed alike, and folding every value
-    of a 100k-row column costs more than the rare miss."""
-
-    def __init__(self, pairs):
-        self.exact: dict[str, object] = {}
-        for k, v in pairs:
-            self.exact.setdefault(k, v)
-        self.folded = None
-
-    def get(self, key: str):
-        hit = self.exact.get(key)
-        if hit is not None or not self.exact:
-            return hit
-        if self.folded is None:
-            self.folded = {}
-            for k, v in self.exact.items():
-                self.folded.setdefault(k.casefold(), v)
-        return self.folded.get(key.casefold())
-
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None
-
-
-def _column(sd: SheetData | None, name: str) -> list:
-    """A column's typed values, or all None when the sheet or column is missing."""
-    if sd is None:
-        return []
-    return sd.columns.get(name) or [None] * len(sd.rows)
-
-
-def invoice_index(book: Book) -> Lookup:
-    """Invoice No -> (Excel row, Customer ID, Invoice Date, Amount in cents, currency); first occurrence."""
-    if "invoices" not in book.cache:
-        inv = book.sheet(INVOICES.name)
-        by_customer, default = _currency_of(book)
-        rows = []
-        if inv is not None and inv.has("Invoice No"):
-            cols = [_column(inv, c) for c in ("Customer ID", "Invoice Date", "Amount", "Currency")]
-            for row, no, cid, issued, amount, cur in zip(inv.rows, inv.columns["Invoice No"], *cols):
-                if no is not None:
-                    currency = cur or (by_customer.get(cid) if cid is not None else None) or default
-                    rows.append((no, (row, cid or "", issued, amount, currency)))
-        book.cache["invoices"] = Lookup(rows)
-    return book.cache["invoices"]
-
-
-def invoices_named(book: Book, sd: SheetData | None, col: str) -> list:
-    """For each row of `sd`, the invoice record its `col` names (None when blank or unknown)."""
-    key = f"named:{sd.spec.name if sd else ''}:{col}"
-    if key not in book.cache:
-        invoices = invoice_index(book)
-        exact = invoices.exact
-        found = [exact.get(no) if no is not None else None for no in _column(sd, col)]
-        for i, no in enumerate(_column(sd, col)):
-            if no is not None and found[i] is None:
-                found[i] = invoices.get(no)  # the rare miss: try ignoring case
-        book.cache[key] = found
-    return book.cache[key]
-
-
-def customer_index(book: Book) -> Lookup:
-    if "customers" not in book.cache:
-        cust = book.sheet(CUSTOMERS.name)
-        book.cache["customers"] = Lookup((cid, row) for row, cid in values(cust, "Customer ID"))
-    return book.cache["customers"]
-
-
 def check_unknown_customers(book: Book, as_of: dt.date) -> list[Finding]:
     """An invoice, payment or adjustment whose Customer ID is not on the Customers sheet."""
     if book.sheet(CUSTOMERS.name) is None or not book.sheet(CUSTOMERS.name).has("Customer ID"):
         return []  # reported as a missing sheet or column already
-    known = customer_index(book)
+    known = book.index.customers
     out = []
     for spec in (INVOICES, PAYMENTS, ADJUSTMENTS):
         sd = book.sheet(spec.name)
-        unknown = {c for c in set(_column(sd, "Customer ID")) if c is not None and c not in known}
+        unknown = {c for c in set(column_of(sd, "Customer ID")) if c is not None and c not in known}
         if not unknown:
             continue
         for row, cid in values(sd, "Customer ID"):
@@ -353,8 +83,8 @@ def check_invoice_references(book: Book, as_of: dt.date) -> list[Finding]:
         sd = book.sheet(spec.name)
         if sd is None or not sd.has(col):
             continue
-        named = invoices_named(book, sd, col)
-        for row, no, cid, inv in zip(sd.rows, sd.columns[col], _column(sd, "Customer ID"), named):
+        named = book.index.invoices_named(sd, col)
+        for row, no, cid, inv in zip(sd.rows, sd.columns[col], column_of(sd, "Customer ID"), named):
             if no is None:
                 continue
             if inv is None:
@@ -386,7 +116,7 @@ def check_due_dates(book: Book, as_of: dt.date) -> list[Finding]:
     """A due date before its invoice date."""
     sd = book.sheet(INVOICES.name)
     out = []
-    for row, due, inv_date in zip(sd.rows, _column(sd, "Due Date"), _column(sd, "Invoice Date")) if sd else ():
+    for row, due, inv_date in zip(sd.rows, column_of(sd, "Due Date"), column_of(sd, "Invoice Date")) if sd else ():
         if due is not None and inv_date is not None and due < inv_date:
             out.append(
                 error(
@@ -426,7 +156,7 @@ def check_payment_dates(book: Book, as_of: dt.date) -> list[Finding]:
             )
     if sd is None or not sd.has("Applied To") or not sd.has("Payment Date"):
         return out
-    named = invoices_named(book, sd, "Applied To")
+    named = book.index.invoices_named(sd, "Applied To")
     for row, no, paid, inv in zip(sd.rows, sd.columns["Applied To"], sd.columns["Payment Date"], named):
         if inv is not None and paid is not None and inv[2] is not None and paid < inv[2]:
             out.append(
@@ -447,10 +177,10 @@ def check_overapplied(book: Book, as_of: dt.date) -> list[Finding]:
     pay = book.sheet(PAYMENTS.name)
     if pay is None or not pay.has("Applied To"):
         return []
-    named = invoices_named(book, pay, "Applied To")
+    named = book.index.invoices_named(pay, "Applied To")
     applied: dict[int, int] = defaultdict(int)  # invoice's Excel row -> cents applied so far
     out = []
-    for row, no, cents, inv in zip(pay.rows, pay.columns["Applied To"], _column(pay, "Amount"), named):
+    for row, no, cents, inv in zip(pay.rows, pay.columns["Applied To"], column_of(pay, "Amount"), named):
         if inv is None or cents is None or inv[3] is None:
             continue
         before = applied[inv[0]]
@@ -468,18 +198,6 @@ def check_overapplied(book: Book, as_of: dt.date) -> list[Finding]:
                 )
             )
     return out
-
-
-def _currency_of(book: Book) -> tuple[Lookup, str]:
-    """Customer ID -> the customer's currency, and the default currency."""
-    default = str(book.settings.get("Default Currency", "USD"))
-    cust = book.sheet(CUSTOMERS.name)
-    pairs = [
-        (cid, cur)
-        for cid, cur in zip(_column(cust, "Customer ID"), _column(cust, "Currency"))
-        if cid is not None and cur is not None
-    ]
-    return Lookup(pairs), default
 
 
 def check_currencies(book: Book, as_of: dt.date) -> list[Finding]:
@@ -500,10 +218,10 @@ def check_currencies(book: Book, as_of: dt.date) -> list[Finding]:
     pay = book.sheet(PAYMENTS.name)
     if book.sheet(INVOICES.name) is None or pay is None or not pay.has("Applied To"):
         return out
-    by_customer, default = _currency_of(book)
-    named = invoices_named(book, pay, "Applied To")
+    by_customer, default = book.index.currencies
+    named = book.index.invoices_named(pay, "Applied To")
     for row, no, cur, cid, inv in zip(
-        pay.rows, pay.columns["Applied To"], _column(pay, "Currency"), _column(pay, "Customer ID"), named
+        pay.rows, pay.columns["Applied To"], column_of(pay, "Currency"), column_of(pay, "Customer ID"), named
     ):
         if inv is None:
             continue
@@ -745,29 +463,6 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
-def check_reference_rates(book: Book, as_of: dt.date) -> list[Finding]:
-    """RateTable rows that are out of range or contradict each other."""
-    from billing_addin.core.statutory import rates_from_book
-
-    return rates_from_book(book)[1]
-
-
-def check_fee_policies(book: Book, as_of: dt.date) -> list[Finding]:
-    """FeePolicies rows that cannot work (no rate, no amount, statutory margin under 8 points), and policy
-    names on Settings or Customers that are not on the sheet."""
-    from billing_addin.core.fees import policies_from_book, policy_name_findings
-
-    policies, findings = policies_from_book(book)
-    return findings + policy_name_findings(book, policies)
-
-
-def check_dunning_levels(book: Book, as_of: dt.date) -> list[Finding]:
-    """DunningLevels rows out of order, duplicated, or naming something that is not a .docx template."""
-    from billing_addin.core.dunning import levels_from_book
-
-    return levels_from_book(book)[1]
-
-
 CHECKS: tuple[Check, ...] = (
     check_structure,
     check_columns,
@@ -787,15 +482,13 @@ CHECKS: tuple[Check, ...] = (
     check_implausible_dates,
     check_customer_terms,
     check_settings,
-    check_reference_rates,
-    check_fee_policies,
-    check_dunning_levels,
 )
 
 
-def run_checks(book: Book, as_of: dt.date) -> list[Finding]:
-    """Every check over the whole book. A check that fails on input it did not expect is reported,
-    never raised, so one bad cell cannot hide the rest."""
+def run_checks(book: Book, as_of: dt.date, config: Config | None = None) -> list[Finding]:
+    """Every check over the whole book, then what parsing the configuration sheets found (`config`, parsed
+    here when not given). A check that fails on input it did not expect is reported, never raised, so one
+    bad cell cannot hide the rest."""
     out: list[Finding] = []
     for check in CHECKS:
         try:
@@ -810,4 +503,5 @@ def run_checks(book: Book, as_of: dt.date) -> list[Finding]:
                     "Please report this with the workbook's structure (not its data).",
                 )
             )
+    out.extend((config or read_config(book)).findings)
     return out

@@ -226,7 +226,7 @@ def levels_from_book(book: Book) -> tuple[tuple[DunningLevel, ...], list[Finding
 def _sheet_findings(book: Book, sd: SheetData) -> list[Finding]:
     """Missing columns, blank required cells, unreadable cells and duplicate levels on the DunningLevels
     sheet, worded exactly as validation words them (so a command that shows both shows each once)."""
-    from billing_addin.core.checks import check_cell_types, check_duplicate_keys, check_required, check_structure
+    from billing_addin.core.sheet_checks import check_cell_types, check_duplicate_keys, check_required, check_structure
 
     alone = Book(sheet_titles=[sd.title], sheets={DUNNING_LEVELS.name: sd}, settings=book.settings)
     unused_date = dt.date(2000, 1, 1)  # these checks do not look at the as-of date

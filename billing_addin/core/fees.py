@@ -133,11 +133,17 @@ def policy_for(customer_policy: str | None, default: str | None, policies: dict[
 
 
 def accrue_fees(
-    book: Book, ledger: Ledger, rates: tuple[ReferenceRate, ...] | list = SOURCED_RATES
+    book: Book,
+    ledger: Ledger,
+    rates: tuple[ReferenceRate, ...] | list = SOURCED_RATES,
+    policies: dict[str, FeePolicy] | None = None,
 ) -> tuple[list[FeeAccrual], list[Finding]]:
-    """Fees accrued per overdue invoice as at the ledger's as-of date."""
-    policies, findings = policies_from_book(book)
-    findings += policy_name_findings(book, policies)
+    """Fees accrued per overdue invoice as at the ledger's as-of date. policies: the FeePolicies sheet as
+    parsed (core/config.py); when not given it is parsed here and what parsing found joins the findings."""
+    findings: list[Finding] = []
+    if policies is None:
+        policies, findings = policies_from_book(book)
+        findings += policy_name_findings(book, policies)
     default = book.settings.get("Default Fee Policy")
     named = customer_policies(book)
     charged = charged_fees(book)

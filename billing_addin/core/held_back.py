@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from billing_addin.core.book import Book, SheetData
-from billing_addin.core.findings import ERROR, Finding
+from billing_addin.core.findings import ERROR, WARNING, Finding
 from billing_addin.core.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENTS
 
 # The column of each row sheet that names an invoice whose customer is concerned too.
@@ -64,6 +64,37 @@ class HeldBack:
         first = errors[0]
         more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
         return f"{PREFIX}{first.sheet}!{first.cell} has an error{more} ({first.message}); fix it and run again"
+
+    def reason_or_none(self, customer_id: str) -> str | None:
+        """The reason a customer is held back, or None when nothing holds it back."""
+        return self.reason(customer_id) if self.holds(customer_id) else None
+
+    def nothing_goes_out(self, code: str, errors: list[Finding], what: str, hint: str, then: str = "") -> Finding:
+        """The error that stops a whole batch (fees, letters) because an error concerns every customer.
+        what: e.g. "Late fees were not posted"."""
+        return Finding(
+            ERROR,
+            code,
+            "",
+            "",
+            f"{what}: validation found {len(errors)} error(s), {len(self.everyone)} of them concerning every "
+            f"customer (or a customer that cannot be told).{then}",
+            hint,
+        )
+
+
+def split_held(held: HeldBack, items: list, customer_of) -> tuple[list, list]:
+    """The policy every batch follows (fees to post, letters to make): the items of customers the errors do
+    not concern go ahead; the others wait. Returns (going ahead, held back), each in the items' order."""
+    kept, waiting = [], []
+    for x in items:
+        (waiting if held.holds(customer_of(x)) else kept).append(x)
+    return kept, waiting
+
+
+def held_back_warning(code: str, message: str, hint: str) -> Finding:
+    """The warning that some customers' fees or letters were held back while the rest went ahead."""
+    return Finding(WARNING, code, "", "", message, hint)
 
 
 def held_back(book: Book, findings: list[Finding]) -> HeldBack:
@@ -117,27 +148,13 @@ def _customers_of(book: Book, sheets, known: set[str], f: Finding) -> set[str] |
     column = _INVOICE_COLUMN[sd.spec.name]
     no = _value(sd, column, i) if column else None
     if no is not None:
-        concerned |= _customers_of_invoice(book, no)
+        concerned |= book.index.customers_of_invoice(no)
     return concerned
 
 
 def _value(sd: SheetData, name: str, i: int) -> str | None:
     column = sd.columns.get(name)
     return column[i] if column is not None else None
-
-
-def _customers_of_invoice(book: Book, no: str) -> set[str]:
-    """Every customer that an Invoice No (ignoring case) is typed against on the Invoices sheet."""
-    index = book.cache.get("held-back:invoices")
-    if index is None:
-        index = {}
-        sd = book.sheet(INVOICES.name)
-        if sd is not None:
-            for n, cid in zip(sd.columns.get("Invoice No", []), sd.columns.get("Customer ID", [])):
-                if n is not None and cid is not None:
-                    index.setdefault(n.casefold(), set()).add(cid.casefold())
-        book.cache["held-back:invoices"] = index
-    return index.get(no.casefold(), set())
 
 
 def paid_since(book: Book, as_of: dt.date, today: dt.date) -> dict[str, str]:

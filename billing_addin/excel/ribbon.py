@@ -21,7 +21,7 @@ from billing_addin.commands.letters import make_letters, output_folder, template
 from billing_addin.core.book import Book
 from billing_addin.core.findings import Finding
 from billing_addin.core.held_back import cause
-from billing_addin.core.money import format_cents
+from billing_addin.core.money import format_cents, to_cents
 from billing_addin.documents.templates import check_templates as check_templates_in
 from billing_addin.excel.host import Host
 from billing_addin.workbook.reader import UnreadableWorkbook
@@ -104,8 +104,8 @@ def refresh(host: Host) -> None:
 
 def _fee_lines(result: commands.Result, held: set | frozenset = frozenset()) -> tuple[list[str], int]:
     """One line per invoice with a fee to post (leaving out the (customer, invoice) pairs in `held`), and the total."""
-    due = [f for f in result.data["fees"] if f["to_post"] != "0.00" and (f["customer_id"], f["invoice_no"]) not in held]
-    total = sum(int(f["to_post"].replace(".", "").replace("-", "")) for f in due)
+    due = [f for f in result.data["fees"] if f["to_post"] != 0 and (f["customer_id"], f["invoice_no"]) not in held]
+    total = sum(abs(to_cents(f["to_post"])) for f in due)
     return [
         f"{f['invoice_no']} ({f['customer_id']}): {f['to_post']} {f['currency']}, {f['policy']}" for f in due
     ], total

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from billing_addin.commands import Checked, check_first, resolve_as_of
 from billing_addin.core.book import Book
+from billing_addin.core.config import Config, read_config
+from billing_addin.core.dunning import plan_dunning
 from billing_addin.core.ledger import (
     DEFAULT_BUCKETS,
     CustomerBalance,
@@ -28,6 +29,7 @@ from billing_addin.core.ledger import (
     build_ledger,
     parse_buckets,
 )
+from billing_addin.loader import LoadedBook, check_book, resolve_as_of
 
 MAX_BOOKS = 8  # workbooks open at once in one Excel
 MAX_DAYS = 8  # as-of dates kept per workbook (today, the Settings date, a few typed ones)
@@ -68,7 +70,7 @@ class DayFacts:
     invoices: dict[str, InvoiceBalance]
     balances: dict[str, list[CustomerBalance]]
     dunning_levels: dict[str, int]
-    checked: Checked | None = None
+    checked: LoadedBook | None = None  # the book checked as at this date: what stops figures, who is held back
 
 
 @dataclass
@@ -93,12 +95,9 @@ class BookFacts:
         return found
 
     def _compute_day(self, as_of: dt.date) -> DayFacts:
-        from billing_addin.core.dunning import levels_from_book, plan_dunning
-        from billing_addin.core.letter_log import LETTERS_SHEET, read_letter_log
-
         # The checks come first, as for every command that shows figures: a missing column stops them all,
         # and the customers whose rows have errors are held back (the UDFs show the cell to fix instead).
-        checked = check_first(self.book, as_of)
+        checked = check_book(self.book, as_of, self.config)
         if checked.stop:
             return DayFacts(as_of, None, {}, {}, {}, checked)
         ledger = build_ledger(self.book, as_of)
@@ -112,8 +111,8 @@ class BookFacts:
             self.book,
             as_of,
             ledger=ledger,
-            levels=levels_from_book(self.book)[0],
-            log=read_letter_log(self.book.owned_rows.get(LETTERS_SHEET, [])),
+            levels=self.config.dunning_levels,
+            log=self.config.letter_log,
         )
         levels: dict[str, int] = {}
         for d in decisions:  # one letter per customer and currency: the highest level due
@@ -164,16 +163,17 @@ class BookFacts:
         return self._once("buckets", make)
 
     @property
-    def fee_policies(self) -> dict:
-        from billing_addin.core.fees import policies_from_book
+    def config(self) -> Config:
+        """The configuration sheets, parsed once per version of the workbook (core/config.py)."""
+        return self._once("config", lambda: read_config(self.book))
 
-        return self._once("policies", lambda: policies_from_book(self.book)[0])
+    @property
+    def fee_policies(self) -> dict:
+        return self.config.fee_policies
 
     @property
     def rates(self) -> tuple:
-        from billing_addin.core.statutory import rates_from_book
-
-        return self._once("rates", lambda: tuple(rates_from_book(self.book)[0]))
+        return self.config.rates
 
 
 class WorkbookCache:

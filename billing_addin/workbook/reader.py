@@ -8,6 +8,7 @@ Excel row number the user sees, every column its letter.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import zipfile
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import python_calamine as pc
 
-from billing_addin.cli.memory import gc_paused
 from billing_addin.core.book import Book, CellProblem, ColumnProblem, Settings, SheetData, column_letter
 from billing_addin.core.cell_values import (
     AMBIGUOUS,
@@ -92,9 +92,7 @@ def open_workbook(path: Path) -> tuple[pc.CalamineWorkbook, bool]:
 def read_book(path: str | Path) -> Book:
     """Read every sheet the schema knows from a workbook file. Raises UnreadableWorkbook only when
     the file cannot be opened at all; everything wrong inside it becomes findings later."""
-    path = Path(path)
-    with gc_paused():
-        return _read_book(path)
+    return _read_book(Path(path))
 
 
 def _read_book(path: Path) -> Book:
@@ -141,7 +139,7 @@ def _read_book(path: Path) -> Book:
         pool.close()
         wb.close()
     sheets: dict[str, SheetData | None] = {spec.name: done.get(spec.name) for spec in INPUT_SHEETS}
-    settings.sheet_title = settings_title
+    settings = dataclasses.replace(settings, sheet_title=settings_title)
     owned = {name: done[f"log {name}"] for name in logs}
     return Book(sheet_titles=titles, sheets=sheets, settings=settings, owned_rows=owned, source=path.name)
 
@@ -394,7 +392,7 @@ def book_from_rows(rows: dict[str, list[list[object]]], settings: dict[str, obje
     file: for the Excel shell, which reads values through xlwings, and for fast property tests."""
     setting_rows = [["Setting", "Value"], *[[k, v] for k, v in (settings or {}).items()]]
     book_settings = read_settings(((0, 0), setting_rows))
-    book_settings.sheet_title = SETTINGS_SHEET
+    book_settings = dataclasses.replace(book_settings, sheet_title=SETTINGS_SHEET)
     order = date_order(book_settings)
     sheets: dict[str, SheetData | None] = {}
     for spec in INPUT_SHEETS:
@@ -420,7 +418,7 @@ def book_from_sheet_values(
 
     settings_title = _find_title(SETTINGS_SHEET, (), by_key)
     settings = read_settings(used_range(settings_title)) if settings_title else Settings.defaults()
-    settings.sheet_title = settings_title
+    settings = dataclasses.replace(settings, sheet_title=settings_title)
     order = date_order(settings)
     found: dict[str, SheetData | None] = {}
     for spec in INPUT_SHEETS:
