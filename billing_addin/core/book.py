@@ -9,13 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from billing_addin.core.book_index import BookIndex
 from billing_addin.core.schema import SETTINGS, SettingSpec, SheetSpec
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def column_letter(index: int) -> str:
@@ -53,7 +49,7 @@ class ColumnProblem:
 @dataclass(frozen=True)
 class SheetData:
     """One input sheet as read: typed columns (None when blank), the Excel row number of each data row,
-    and where each column is. Plain lists keep the checks fast; `frame` gives a pandas view."""
+    and where each column is. Plain lists keep the checks fast (billing_addin.frames gives pandas views)."""
 
     spec: SheetSpec
     title: str  # the sheet's name as the user spelled it
@@ -86,13 +82,6 @@ class SheetData:
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    @cached_property
-    def frame(self) -> pd.DataFrame:
-        """The typed columns as a DataFrame indexed by Excel row number (object dtype: exact values)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.columns, index=pd.Index(self.rows, name="row"), dtype=object)
 
 
 @dataclass(frozen=True)
