@@ -22,6 +22,7 @@ from billing_addin.core.checks import run_checks
 from billing_addin.core.config import Config, read_config
 from billing_addin.core.findings import ERROR, Finding
 from billing_addin.core.held_back import HeldBack, held_back, stopping_errors
+from billing_addin.workbook.reader import read_book
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,4 @@ def check_book(book: Book, as_of: dt.date | None = None, config: Config | None =
 def load(path: Path | str, as_of: dt.date | None = None) -> LoadedBook:
     """Read a workbook file and check it: the whole pipeline. Raises reader.UnreadableWorkbook when the file
     cannot be read as a workbook at all."""
-    from billing_addin.workbook.reader import read_book
-
     return check_book(read_book(Path(path)), as_of)

@@ -21,6 +21,7 @@ from pathlib import Path
 from pypdf import PdfWriter
 
 from billing_addin.commands.result import Result, audit_sheet, loaded_at, stopped
+from billing_addin.commands.send import draft_letter_email, draft_path, email_template_for
 from billing_addin.core.book import Book
 from billing_addin.core.dunning import DunningLevel, plan_dunning
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
@@ -32,6 +33,7 @@ from billing_addin.core.statements import statements
 from billing_addin.documents import names as naming
 from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
 from billing_addin.documents.files import write_whole
+from billing_addin.documents.mail import EmailTemplateError, write_draft
 from billing_addin.documents.pdf import HOW_TO_GET_PDFS, PdfError, detect_engine
 from billing_addin.documents.render import DocxRenderer, RenderedLetter, RenderError
 from billing_addin.documents.templates import SHIPPED, check_templates
@@ -536,9 +538,6 @@ def _name_values(x: Letter) -> dict:
 
 def _drafts(book: Book, made: list[_Made], templates: Path, now: dt.datetime, result: Result) -> None:
     """An .eml beside each PDF, ready to open in Outlook or Thunderbird (`billing send` sends them)."""
-    from billing_addin.commands.send import draft_letter_email, draft_path, email_template_for
-    from billing_addin.documents.mail import EmailTemplateError, write_draft
-
     without = 0
     for m in made:
         if m.pdf is None:

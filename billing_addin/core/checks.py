@@ -18,6 +18,7 @@ from billing_addin.core.book import Book
 from billing_addin.core.book_index import column_of
 from billing_addin.core.config import Config, read_config
 from billing_addin.core.findings import Finding, error, warning
+from billing_addin.core.ledger import parse_buckets
 from billing_addin.core.money import format_cents
 from billing_addin.core.schema import (
     ADJUSTMENTS,
@@ -432,8 +433,6 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
             )
     buckets = s.values.get("Aging Buckets")
     if buckets:
-        from billing_addin.core.ledger import parse_buckets
-
         try:
             parse_buckets(buckets)
         except ValueError as e:

@@ -30,6 +30,7 @@ from billing_addin.core.ledger import VOID, InvoiceBalance, Ledger, build_ledger
 from billing_addin.core.letter_log import LETTERS_SHEET, LetterRecord, read_letter_log
 from billing_addin.core.money import format_cents
 from billing_addin.core.schema import DUNNING_LEVELS, OWNED_SHEETS
+from billing_addin.core.sheet_checks import check_cell_types, check_duplicate_keys, check_required, check_structure
 
 # Skip reason codes (stable: the Dunning sheet, the JSON output and tests use them).
 DUNNING_MANUAL = "dunning-manual"
@@ -226,8 +227,6 @@ def levels_from_book(book: Book) -> tuple[tuple[DunningLevel, ...], list[Finding
 def _sheet_findings(book: Book, sd: SheetData) -> list[Finding]:
     """Missing columns, blank required cells, unreadable cells and duplicate levels on the DunningLevels
     sheet, worded exactly as validation words them (so a command that shows both shows each once)."""
-    from billing_addin.core.sheet_checks import check_cell_types, check_duplicate_keys, check_required, check_structure
-
     alone = Book(sheet_titles=[sd.title], sheets={DUNNING_LEVELS.name: sd}, settings=book.settings)
     unused_date = dt.date(2000, 1, 1)  # these checks do not look at the as-of date
     out = [f for f in check_structure(alone, unused_date) if f.sheet == sd.title and f.code == "missing-column"]

@@ -28,6 +28,7 @@ from collections.abc import Callable
 import xlwings as xw
 
 from billing_addin.core.cell_values import is_blank
+from billing_addin.core.fees import invoice_fee, policy_for
 from billing_addin.core.ledger import DEFAULT_BUCKETS, VOID, InvoiceBalance, bucket_index, bucket_labels
 from billing_addin.core.statutory import SOURCED_RATES, RateNotCovered, fixed_sum_cents, statutory_interest
 from billing_addin.excel.udf_args import (
@@ -229,8 +230,6 @@ def AGING_BUCKET(due_date, as_of=None, caller=None):
 
 
 def _late_fee(facts: BookFacts, amount: object, due_date: object, as_of: dt.date, policy: str | None) -> float:
-    from billing_addin.core.fees import invoice_fee, policy_for
-
     cents = as_cents(amount, "amount")
     due = as_date(due_date, "due_date")
     default = facts.book.settings.get("Default Fee Policy")

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from billing_addin.core.schema import INPUT_SHEETS, INSTRUCTIONS_SHEET, SETTINGS, SETTINGS_SHEET, Kind, SheetSpec
+from billing_addin.core.statutory import default_rate_rows
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -168,8 +169,6 @@ def summary_cells() -> dict[str, str]:
 def default_rows(sheet: str) -> list[list[object]]:
     """What a new workbook starts with on the sheets that configure the add-in (schema column order)."""
     if sheet == "RateTable":
-        from billing_addin.core.statutory import default_rate_rows
-
         return [list(r) for r in default_rate_rows()]
     if sheet == "FeePolicies":
         # Policy, Type, Rate, Amount, Grace Days, Minimum Balance, Minimum Fee, Maximum Fee, Frequency,
