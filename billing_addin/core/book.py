@@ -1,4 +1,4 @@
-"""The billing workbook as typed data: one frame per input sheet, Excel row numbers and column letters kept.
+"""The billing workbook as typed data: typed columns per input sheet, Excel row numbers and column letters kept.
 
 This module holds plain data only; `reader.py` fills it from a file, and the Excel shell can fill it
 from a live workbook. Checks and ledger code work on these objects and never touch files.
@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 from billing_addin.core.schema import SETTINGS, SettingSpec, SheetSpec
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def column_letter(index: int) -> str:
@@ -52,7 +47,7 @@ class ColumnProblem:
 @dataclass
 class SheetData:
     """One input sheet as read: typed columns (None when blank), the Excel row number of each data row,
-    and where each column is. Plain lists keep the checks fast; `frame` gives a pandas view."""
+    and where each column is. Plain lists keep the checks fast (billing_addin.frames gives DataFrames)."""
 
     spec: SheetSpec
     title: str  # the sheet's name as the user spelled it
@@ -85,13 +80,6 @@ class SheetData:
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    @cached_property
-    def frame(self) -> pd.DataFrame:
-        """The typed columns as a DataFrame indexed by Excel row number (object dtype: exact values)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.columns, index=pd.Index(self.rows, name="row"), dtype=object)
 
 
 @dataclass
