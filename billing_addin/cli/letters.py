@@ -8,9 +8,6 @@ from pathlib import Path
 from billing_addin.cli import console
 from billing_addin.cli.tables import Col, show_table, text
 from billing_addin.cli.workbook_files import audit_user, load, read, write_patch
-from billing_addin.commands import send as sending
-from billing_addin.commands.letters import make_letters
-from billing_addin.documents.templates import SHIPPED, check_templates
 from billing_addin.documents.variables import KINDS
 from billing_addin.workbook.reader import check_readable
 from billing_addin.workbook.xlsx.file_safety import check_book_path, check_not_open
@@ -73,7 +70,10 @@ def register(sub) -> None:
 
 
 def cmd_letters(args: argparse.Namespace) -> int:
+    # The letter batch (docxtpl, pypdf) is imported when letters are made: 0.15 s every other command would pay.
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from billing_addin.commands.letters import make_letters
 
     try:  # the log must be writable afterwards, or letters could go out twice: check before making any
         check_readable(args.book)
@@ -151,6 +151,8 @@ def show_letters(result) -> None:
 
 
 def cmd_templates_check(args: argparse.Namespace) -> int:
+    from billing_addin.documents.templates import SHIPPED, check_templates  # docxtpl: when asked for
+
     path = args.path or SHIPPED
     if not path.exists():
         console.err.print(f"billing: {path} does not exist", markup=False)
@@ -169,6 +171,8 @@ def cmd_templates_check(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from billing_addin.commands import send as sending  # the mail machinery: when asked for
+
     book, stamp = read(args.book, for_write=not args.dry_run)
     smtp, problems = sending.smtp_from_settings(book)
     for f in problems:
