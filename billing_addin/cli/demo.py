@@ -94,6 +94,7 @@ def _demo_validate(path: Path, as_of: dt.date) -> None:
 def demo_letters(path: Path, as_of: dt.date) -> Path:
     """The demo's letters: invoices for the three newest invoice rows, a statement, then every dunning letter."""
     from billing_addin.commands.letters import make_letters  # docxtpl and pypdf: only when the demo gets here
+
     book, _ = load(path, as_of)
     newest = sorted(book.book.sheet("Invoices").rows)[-3:]
     customer = book.book.sheet("Customers").columns["Customer ID"][0]
