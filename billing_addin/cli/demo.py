@@ -29,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = args.out / "demo-billing.xlsx"
     if path.exists():
         path.unlink()  # the demo's own file, rebuilt each run
-    data = build_demo_book(path, as_of)
+    data = build_demo_book(path, as_of, plans=True)
     console.out.print(f"[bold]1. Built a demo workbook[/bold]: {path.resolve()}")
     console.out.print(
         f"   {len(data.rows['Customers'])} customers, {len(data.rows['Invoices'])} invoices, "
@@ -51,7 +51,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         console.out.print(f"   Refused: {result.errors[-1].message}", markup=False)
     checked = path.with_name("demo-billing-checked.xlsx")
     shutil.copy2(path, checked)
-    build_demo_book(path.with_suffix(".tmp"), as_of, mistakes=False)
+    build_demo_book(path.with_suffix(".tmp"), as_of, mistakes=False, plans=True)
     path.with_suffix(".tmp").replace(path)
     console.out.print(
         "[bold]4. Fixed the planted mistakes[/bold] (the demo rebuilds its rows without them; the book with the "
@@ -72,12 +72,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     show_portfolio(result.data)
     write_patch(path, result, book, stamp)
     console.out.print(
+        "   Payment plans and promises to pay (billing plans): reminders and fees wait while they are kept:"
+    )
+    for plan in result.data["plans"]:
+        console.out.print(f"   - {plan['reason']}", markup=False)
+    console.out.print(
         "[bold]6. Made letters[/bold] (billing letters), each a Word file and a PDF, logged on the Letters sheet:"
     )
     folder = demo_letters(path, as_of)
     console.out.print(f"   Letters are in {folder}", markup=False)
     console.out.print(
-        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning, Letters. "
+        f"\nOpen {path.resolve()} in Excel or LibreOffice: Dashboard first, then Aging, Balances, Dunning, "
+        "PlanSchedule, Letters. "
         f"In {checked.name} the Findings sheet links to each planted mistake."
     )
     return console.EXIT_OK

@@ -11,6 +11,7 @@ from billing_addin.core.dunning import plan_dunning
 from billing_addin.core.findings import sort_findings
 from billing_addin.core.held_back import held_back_warning
 from billing_addin.core.ledger import build_ledger
+from billing_addin.core.plans import plans_as_of
 from billing_addin.loader import LoadedBook
 
 
@@ -22,7 +23,16 @@ def dunning(loaded: LoadedBook | Book, as_of: dt.date | None = None) -> Result:
     if loaded.stop:
         return stopped("dunning", loaded, as_of)
     ledger = build_ledger(book, as_of)
-    decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=config.dunning_levels, log=config.letter_log)
+    standing = plans_as_of(book, ledger)  # payment plans kept and promises not yet due hold reminders
+    decisions, skips = plan_dunning(
+        book,
+        as_of,
+        ledger=ledger,
+        levels=config.dunning_levels,
+        log=config.letter_log,
+        holds=standing.holds,
+        notes=standing.notes,
+    )
     result = Result("dunning", as_of, sort_findings(list(config.level_findings), book.sheet_titles))
     result.data = {"as_of": as_of, **dunning_records(decisions, skips)}
     held = loaded.held

@@ -15,6 +15,7 @@ from billing_addin.commands.records import (
     held_back_records,
     invoice_records,
     money,
+    plan_record,
 )
 from billing_addin.commands.result import Result, audit_sheet, loaded_at, rows_read, stopped
 from billing_addin.core import reports
@@ -25,6 +26,7 @@ from billing_addin.core.fees import accrue_fees
 from billing_addin.core.findings import Finding, sort_findings
 from billing_addin.core.ledger import build_ledger
 from billing_addin.core.patch import Patch
+from billing_addin.core.plans import BROKEN, PlansAsOf, plans_as_of
 from billing_addin.loader import LoadedBook
 
 
@@ -43,16 +45,18 @@ def refresh(
     as_of, book = loaded.as_of, loaded.book
     if loaded.stop:
         return stopped("refresh", loaded, as_of)
-    part, ledger, fees, decisions, skips = preview(book, loaded.config, as_of)
+    part, ledger, fees, decisions, skips, standing = preview(book, loaded.config, as_of)
     result = refresh_result(loaded, [part])
     result.ledger = ledger
     if sheets:
+        customer_cell = reports.customer_id_cells(book)
         result.patch = Patch(
             sheets=(
                 reports.balances_sheet(book, ledger, fees),
                 reports.aging_sheet(book, ledger),
-                reports.dunning_sheet(decisions, skips, reports.customer_id_cells(book)),
+                reports.dunning_sheet(decisions, skips, customer_cell, broken_promises(standing)),
                 reports.dashboard_sheet(book, ledger),
+                *([reports.plan_schedule_sheet(standing.plans, customer_cell)] if standing.plans else []),
                 audit_sheet(book, result, now, user),
             )
         )
@@ -74,13 +78,24 @@ class Preview:
     skipped: list[dict]  # by customer ID, then currency
     findings: list[Finding]
     invoices: list[tuple[int, dict]] = field(default_factory=list)  # (Invoices row, the invoice): by row
+    plans: list[tuple[int, dict]] = field(default_factory=list)  # (PaymentPlans row, the plan): by row
 
 
 def preview(book: Book, config: Config, as_of: dt.date):
-    """(Preview, ledger, fees, dunning decisions, dunning skips) of a book, or of a part of one."""
+    """(Preview, ledger, fees, dunning decisions, dunning skips, plans and promises) of a book, or of a part of
+    one. Payment plans and promises to pay hold the reminders and fees of what they cover."""
     ledger = build_ledger(book, as_of)
-    fees, fee_findings = accrue_fees(book, ledger, config.rates, config.fee_policies)
-    decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=config.dunning_levels, log=config.letter_log)
+    standing = plans_as_of(book, ledger)
+    fees, fee_findings = accrue_fees(book, ledger, config.rates, config.fee_policies, standing.fee_terms)
+    decisions, skips = plan_dunning(
+        book,
+        as_of,
+        ledger=ledger,
+        levels=config.dunning_levels,
+        log=config.letter_log,
+        holds=standing.holds,
+        notes=standing.notes,
+    )
     totals: dict[str, list[int]] = {}
     for c in ledger.customers:
         t = totals.setdefault(c.currency, [0] * (4 + len(c.buckets)))
@@ -99,8 +114,9 @@ def preview(book: Book, config: Config, as_of: dt.date):
         dunning["skipped"],
         [*config.rate_findings, *config.policy_findings, *fee_findings, *config.level_findings],
         invoice_records(ledger),
+        [(p.terms.row, plan_record(p)) for p in standing.plans],
     )
-    return part, ledger, fees, decisions, skips
+    return part, ledger, fees, decisions, skips, standing
 
 
 def refresh_result(loaded: LoadedBook, previews: list[Preview]) -> Result:
@@ -139,6 +155,7 @@ def refresh_result(loaded: LoadedBook, previews: list[Preview]) -> Result:
         "fees": fees,
         "dunning": {"letters": letters, "skipped": _merged([p.skipped for p in previews], _by_customer)},
         "invoices": [line for _, line in _merged([p.invoices for p in previews], _by_row)],
+        "plans": [plan for _, plan in _merged([p.plans for p in previews], _by_row)],
     }
     to_post = sum(p.fees_to_post for p in previews)
     result.details = (
@@ -168,3 +185,7 @@ def _by_customer(line: dict) -> tuple[str, str]:
 
 def _by_row(item: tuple[int, dict]) -> int:
     return item[0]
+
+
+def broken_promises(standing: PlansAsOf) -> list:
+    return [p for p in standing.promises if p.state == BROKEN]

@@ -14,6 +14,7 @@ from billing_addin.core.held_back import held_back_warning, split_held
 from billing_addin.core.ledger import build_ledger
 from billing_addin.core.money import cents_to_decimal, format_cents
 from billing_addin.core.patch import AppendRows, Patch
+from billing_addin.core.plans import plans_as_of
 from billing_addin.loader import LoadedBook
 
 LATE_FEE_REASON = "Late fee ({policy}) accrued to {as_of}; posted by the billing add-in"
@@ -39,7 +40,8 @@ def fees(
     if loaded.stop:
         return stopped("fees", loaded, as_of)
     ledger = build_ledger(book, as_of)
-    accruals, fee_findings = accrue_fees(book, ledger, config.rates, config.fee_policies)
+    plan_fees = plans_as_of(book, ledger).fee_terms  # what payment plans do to the fees of what they cover
+    accruals, fee_findings = accrue_fees(book, ledger, config.rates, config.fee_policies, plan_fees)
     findings = [*config.rate_findings, *config.policy_findings, *fee_findings]
     result = Result("fees", as_of, sort_findings(findings, book.sheet_titles))
     result.data = {"as_of": as_of, "fees": [fee_record(f) for f in accruals], "posted": post}

@@ -29,6 +29,7 @@ from billing_addin.core.held_back import held_back_warning, paid_since, split_he
 from billing_addin.core.ledger import VOID, build_ledger
 from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord
 from billing_addin.core.patch import OwnedSheet, Patch
+from billing_addin.core.plans import plans_as_of
 from billing_addin.core.statements import statements
 from billing_addin.documents import names as naming
 from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
@@ -317,7 +318,10 @@ def select_letters(
         return wanted is None or cid.casefold() in wanted
 
     if kind == "dunning":
-        decisions, skips = plan_dunning(book, as_of, ledger=ledger, levels=levels, log=log)
+        standing = plans_as_of(book, ledger)  # payment plans kept and promises not yet due hold reminders
+        decisions, skips = plan_dunning(
+            book, as_of, ledger=ledger, levels=levels, log=log, holds=standing.holds, notes=standing.notes
+        )
         sel.letters = [builder.dunning(d, levels) for d in decisions if chosen(d.customer_id)]
         sel.skipped = [{"customer_id": s.customer_id, "reason": s.reason} for s in skips if chosen(s.customer_id)]
     elif kind == "invoice":

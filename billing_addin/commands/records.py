@@ -161,3 +161,47 @@ def held_back_records(held, customer_ids) -> list[dict]:
 
 def iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def plan_record(p) -> dict:
+    """One payment plan as at the as-of date (core.plans.PlanStanding). held: the invoices whose reminders and
+    late fees wait for it (none unless it is kept)."""
+    following = p.next_installment
+    return {
+        "plan_id": p.terms.plan_id,
+        "customer_id": p.terms.customer_id,
+        "currency": p.currency,
+        "status": p.status,
+        "next_due": following.due if following else None,
+        "next_amount": money(following.amount - following.paid) if following else None,
+        "misses": p.misses,
+        "held": list(p.covered) if p.in_good_standing else [],
+        "amount_planned": money(p.amount_planned),
+        "paid": money(p.paid),
+        "amount_due": money(p.amount_due),
+        "broken_on": p.broken_on,
+        "invoices": list(p.covered),
+        "reason": p.reason,
+        "installments": [
+            {
+                "number": i.number,
+                "due": i.due,
+                "amount": money(i.amount),
+                "paid": money(i.paid),
+                "state": i.state,
+                "days_late": i.days_late,
+            }
+            for i in p.schedule
+        ],
+    }
+
+
+def promise_record(p) -> dict:
+    return {
+        "invoice_no": p.invoice_no,
+        "customer_id": p.customer_id,
+        "date": p.date,
+        "amount": money(p.amount),
+        "state": p.state,
+        "cell": f"{p.sheet}!{p.cell}",
+    }

@@ -18,8 +18,9 @@ from billing_addin.core.book import Book
 from billing_addin.core.book_index import column_of
 from billing_addin.core.config import Config, read_config
 from billing_addin.core.findings import Finding, error, warning
-from billing_addin.core.ledger import parse_buckets
+from billing_addin.core.ledger import build_ledger, parse_buckets
 from billing_addin.core.money import format_cents
+from billing_addin.core.plans import check_plan_rows, plan_terms, plans_as_of
 from billing_addin.core.schema import (
     ADJUSTMENTS,
     CUSTOMERS,
@@ -462,6 +463,19 @@ def check_settings(book: Book, as_of: dt.date) -> list[Finding]:
     return out
 
 
+def check_payment_plans(book: Book, as_of: dt.date) -> list[Finding]:
+    """Payment plans for an unknown customer or invoice, two live plans on one invoice, Custom dates out of
+    order, installments that do not add up to what is owed; promises dated before their invoice, and promises
+    broken. The ledger is built only when the book has plans or promises."""
+    terms, row_findings = plan_terms(book)
+    out = check_plan_rows(book, terms)
+    inv = book.sheet(INVOICES.name)
+    promised = inv is not None and any(v is not None for v in inv.columns.get("Promise To Pay", ()))
+    if not terms and not promised:
+        return row_findings + out
+    return out + plans_as_of(book, build_ledger(book, as_of)).findings
+
+
 CHECKS: tuple[Check, ...] = (
     check_structure,
     check_columns,
@@ -481,6 +495,7 @@ CHECKS: tuple[Check, ...] = (
     check_implausible_dates,
     check_customer_terms,
     check_settings,
+    check_payment_plans,
 )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from billing_addin.core.book import Book, SheetData
@@ -38,6 +38,7 @@ DUNNING_EXCLUDED = "dunning-excluded"
 PAYMENT_PLAN = "payment-plan"
 ALL_DISPUTED = "all-disputed"
 ON_HOLD = "on-hold"
+PROMISED = "promised"
 NOT_OVERDUE_ENOUGH = "not-overdue-enough"
 ALREADY_AT_LEVEL = "already-at-level"
 BELOW_MINIMUM = "below-minimum"
@@ -262,12 +263,16 @@ def plan_dunning(
     levels: Sequence[DunningLevel] | None = None,
     log: Sequence[LetterRecord] | None = None,
     plans_in_good_standing: Iterable[str] = frozenset(),
+    holds: Mapping[str, tuple[str, str]] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> tuple[list[DunningDecision], list[DunningSkip]]:
     """Who gets which dunning letter as at `as_of`, and who with overdue invoices gets none and why.
 
     book: the workbook (its Customers sheet's Dunning column; the rest through the ledger).
     ledger, levels, log: computed from the book when not given (the ledger must be as at `as_of`).
     plans_in_good_standing: Customer IDs whose payment plan is kept: no reminders while it is.
+    holds: Invoice No (casefolded) -> (skip code, why) reminders wait for it (a payment plan kept, a promise to pay not yet
+    due: core/plans.py). notes: Invoice No (casefolded) -> a broken plan or promise, told in the reason.
     Returns decisions and skips, each sorted by customer ID then currency. Customers with nothing
     overdue appear in neither.
 
@@ -307,6 +312,8 @@ def plan_dunning(
             modes.get(cid.casefold()),
             cid.casefold() in on_plan,
             sent.get(cid.casefold(), []),
+            holds or {},
+            notes or {},
         )
         (decisions if isinstance(outcome, DunningDecision) else skips).append(outcome)
     return decisions, skips
@@ -321,6 +328,8 @@ def _plan_one(
     mode: str | None,
     on_plan: bool,
     letters: list[LetterRecord],
+    holds: Mapping[str, tuple[str, str]],
+    notes: Mapping[str, str],
 ) -> DunningDecision | DunningSkip:
     def skip(code: str, reason: str) -> DunningSkip:
         return DunningSkip(cid, currency, code, reason)
@@ -333,6 +342,12 @@ def _plan_one(
     if on_plan:
         return skip(PAYMENT_PLAN, f"A payment plan in good standing holds reminders ({everything}).")
 
+    waiting = [i for i in overdue if i.invoice_no.casefold() in holds]
+    if waiting and len(waiting) == len(overdue):
+        codes, whys = zip(*(holds[i.invoice_no.casefold()] for i in waiting))
+        code = PAYMENT_PLAN if PAYMENT_PLAN in codes else PROMISED
+        return skip(code, f"Reminders wait ({everything}): {_listed(sorted(set(whys)))}")
+    overdue = [i for i in overdue if i not in waiting]
     disputed = [i for i in overdue if i.disputed]
     held = [i for i in overdue if not i.disputed and i.hold_until is not None and i.hold_until > as_of]
     eligible = [i for i in overdue if i not in disputed and i not in held]
@@ -398,6 +413,9 @@ def _plan_one(
         history = f"level {previous} {_went_out(previous_date)}"
         if wait and previous_date is not None:
             history += f" ({_days(wait)}' wait passed)"
+    told = sorted({notes[i.invoice_no.casefold()] for i in eligible if i.invoice_no.casefold() in notes})
+    if told:
+        in_order += "; " + "; ".join(told)
     return DunningDecision(
         customer_id=cid,
         currency=currency,

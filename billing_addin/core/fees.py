@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
@@ -132,14 +133,26 @@ def policy_for(customer_policy: str | None, default: str | None, policies: dict[
     return policies.get(name.casefold())
 
 
+@dataclass(frozen=True)
+class FeeTerms:
+    """What a plan does to one covered invoice's late fees: none accrue before `fees_from` (the day a plan broke;
+    the as-of date while it is kept), or `policy` is charged instead while the plan is kept."""
+
+    fees_from: dt.date | None
+    policy: str | None = None
+
+
 def accrue_fees(
     book: Book,
     ledger: Ledger,
     rates: tuple[ReferenceRate, ...] | list = SOURCED_RATES,
     policies: dict[str, FeePolicy] | None = None,
+    plan_fees: Mapping[str, FeeTerms] | None = None,
 ) -> tuple[list[FeeAccrual], list[Finding]]:
     """Fees accrued per overdue invoice as at the ledger's as-of date. policies: the FeePolicies sheet as
-    parsed (core/config.py); when not given it is parsed here and what parsing found joins the findings."""
+    parsed (core/config.py); when not given it is parsed here and what parsing found joins the findings.
+    plan_fees: Invoice No (casefolded) -> what a payment plan does to its fees (core/plans.py): while a plan is
+    kept none accrue, or its Fee Policy While Current does; once it broke, they accrue from that day."""
     findings: list[Finding] = []
     if policies is None:
         policies, findings = policies_from_book(book)
@@ -157,6 +170,15 @@ def accrue_fees(
         if cid not in policy_of:
             policy_of[cid] = policy_for(named.get(cid.casefold()), str(default) if default else None, policies)
         policy = policy_of[cid]
+        hold = None
+        terms = plan_fees.get(inv.invoice_no.casefold()) if plan_fees else None
+        if terms is not None:
+            if terms.policy:  # a plan kept, with a policy of its own while it is
+                policy = policy_for(terms.policy, None, policies)
+            elif terms.fees_from is not None and terms.fees_from >= ledger.as_of:
+                continue  # a plan kept: no late fees while it is
+            else:
+                hold = terms.fees_from  # a plan broken: fees accrue from the day it broke
         if policy is None:
             continue
         last = inv.history[-1] if inv.history else None  # the principal's last change: (day, principal after)
@@ -167,7 +189,7 @@ def accrue_fees(
             if last[0] <= fee_free[key]:
                 continue  # paid in full in time and never re-opened: nothing accrues (most invoices of a big book)
         try:
-            interest, fixed, detail = invoice_fee(inv, policy, ledger.as_of, rates)
+            interest, fixed, detail = invoice_fee(inv, policy, ledger.as_of, rates, hold)
         except RateNotCovered as e:
             findings.append(
                 error(
@@ -264,11 +286,15 @@ def fee_free_until(policy: FeePolicy, due: dt.date) -> dt.date:
     return due  # statutory, and any type not known here: only what was paid by the due date
 
 
-def invoice_fee(inv: InvoiceBalance, policy: FeePolicy, as_of: dt.date, rates=SOURCED_RATES) -> tuple[int, int, str]:
-    """(interest or percent part, fixed part, explanation) earned by `as_of` on one invoice."""
+def invoice_fee(
+    inv: InvoiceBalance, policy: FeePolicy, as_of: dt.date, rates=SOURCED_RATES, hold: dt.date | None = None
+) -> tuple[int, int, str]:
+    """(interest or percent part, fixed part, explanation) earned by `as_of` on one invoice. hold: nothing
+    accrues until this day (a broken payment plan's), as for the invoice's own Hold Until."""
     start = inv.due_date + dt.timedelta(days=policy.grace_days)  # fees begin the day after this
-    if inv.hold_until is not None and inv.hold_until > start:
-        start = inv.hold_until  # on hold: nothing accrues until the hold ends
+    for until in (inv.hold_until, hold):
+        if until is not None and until > start:
+            start = until  # on hold: nothing accrues until the hold ends
     if as_of <= start:
         return 0, 0, "not late enough"
     kind = policy.type

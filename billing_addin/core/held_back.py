@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from billing_addin.core.book import Book, SheetData
 from billing_addin.core.findings import ERROR, WARNING, Finding
-from billing_addin.core.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENTS
+from billing_addin.core.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENT_PLANS, PAYMENTS, PLAN_INSTALLMENTS
 
 # The column of each row sheet that names an invoice whose customer is concerned too.
 _INVOICE_COLUMN = {
@@ -24,6 +24,8 @@ _INVOICE_COLUMN = {
     INVOICES.name: "Invoice No",
     PAYMENTS.name: "Applied To",
     ADJUSTMENTS.name: "Invoice No",
+    PAYMENT_PLANS.name: None,  # a plan's row concerns its customer (and a plan for no known customer, no one)
+    PLAN_INSTALLMENTS.name: None,  # a Custom plan's installment concerns the plan's customer
 }
 _ROW_OF_CELL = re.compile(r"^[A-Z]{1,3}(\d+)$")
 PREFIX = "held back: "  # how every reason begins, so that a list of skipped letters says why by itself
@@ -141,7 +143,11 @@ def _customers_of(book: Book, sheets, known: set[str], f: Finding) -> set[str] |
     i = position.get(int(match[1]))
     if i is None:  # the header row, or a row with no data: not one customer's
         return None
+    if sd.spec.name == PLAN_INSTALLMENTS.name:
+        return _plan_customer(book, _value(sd, "Plan ID", i), known)
     cid = _value(sd, "Customer ID", i)
+    if sd.spec.name == PAYMENT_PLANS.name and (cid is None or cid.casefold() not in known):
+        return set()  # a plan for no known customer changes no one's figures
     if cid is None or cid.casefold() not in known:
         return None
     concerned = {cid.casefold()}
@@ -150,6 +156,18 @@ def _customers_of(book: Book, sheets, known: set[str], f: Finding) -> set[str] |
     if no is not None:
         concerned |= book.index.customers_of_invoice(no)
     return concerned
+
+
+def _plan_customer(book: Book, plan_id: str | None, known: set[str]) -> set[str] | None:
+    """The customer of a plan, for an error on one of its PlanInstallments rows (None: everyone, when the plan
+    cannot be told)."""
+    sd = book.sheet(PAYMENT_PLANS.name)
+    if sd is None or plan_id is None:
+        return None
+    for pid, cid in zip(sd.columns.get("Plan ID", []), sd.columns.get("Customer ID", [])):
+        if pid is not None and cid is not None and pid.casefold() == plan_id.casefold():
+            return {cid.casefold()} if cid.casefold() in known else set()
+    return None
 
 
 def _value(sd: SheetData, name: str, i: int) -> str | None:

@@ -18,6 +18,7 @@ from billing_addin.core.money import cents_to_decimal
 from billing_addin.core.patch import DATE_FORMAT, MONEY_FORMAT, Chart, Column, Link, OwnedSheet
 
 BALANCES_SHEET, AGING_SHEET, DUNNING_SHEET, DASHBOARD_SHEET = "Balances", "Aging", "Dunning", "Dashboard"
+PLAN_SCHEDULE_SHEET = "PlanSchedule"
 DSO_WINDOW_DAYS = 90
 
 
@@ -302,9 +303,9 @@ def dashboard_sheet(book: Book, ledger: Ledger) -> OwnedSheet:
     return OwnedSheet(DASHBOARD_SHEET, columns, tuple(rows), charts=(chart,))
 
 
-def dunning_sheet(decisions, skips, customer_cell=_same) -> OwnedSheet:
-    """Who gets which letter now and why, then who is skipped and why. customer_cell: Customer ID -> its cell
-    (customer_id_cells)."""
+def dunning_sheet(decisions, skips, customer_cell=_same, broken_promises=()) -> OwnedSheet:
+    """Who gets which letter now and why, then who is skipped and why, then the promises to pay broken.
+    customer_cell: Customer ID -> its cell (customer_id_cells). broken_promises: core.plans.Promise."""
     rows = [
         (
             "Letter",
@@ -322,6 +323,21 @@ def dunning_sheet(decisions, skips, customer_cell=_same) -> OwnedSheet:
     rows += [
         ("Skipped", customer_cell(s.customer_id), s.currency, None, None, None, None, None, s.reason) for s in skips
     ]
+    rows += [
+        (
+            "Broken Promise",
+            customer_cell(p.customer_id),
+            None,
+            None,
+            None,
+            p.invoice_no,
+            money(p.amount),
+            None,
+            f"Promised to pay {'in full' if p.amount is None else 'this'} by {p.date} ({p.sheet}!{p.cell}); "
+            "not kept: reminders resume.",
+        )
+        for p in broken_promises
+    ]
     columns = (
         Column("Action", 9),
         Column("Customer ID", 12),
@@ -334,3 +350,37 @@ def dunning_sheet(decisions, skips, customer_cell=_same) -> OwnedSheet:
         Column("Why", 70),
     )
     return OwnedSheet(DUNNING_SHEET, columns, tuple(rows))
+
+
+def plan_schedule_sheet(plans, customer_cell=_same) -> OwnedSheet:
+    """Every installment of every payment plan (core.plans.PlanStanding): due date, amount, paid so far, state
+    (Upcoming, Due, Paid, Late, Missed), days late, and the plan's status. Installment 0 is the down payment."""
+    rows = [
+        (
+            p.terms.plan_id,
+            customer_cell(p.terms.customer_id),
+            p.currency,
+            i.number,
+            i.due,
+            money(i.amount),
+            money(i.paid),
+            i.state,
+            i.days_late,
+            p.status,
+        )
+        for p in plans
+        for i in p.schedule
+    ]
+    columns = (
+        Column("Plan ID", 10),
+        Column("Customer ID", 12),
+        Column("Currency", 9),
+        Column("Installment", 11, "0"),
+        date_column("Due Date"),
+        money_column("Amount"),
+        money_column("Paid"),
+        Column("State", 10),
+        Column("Days Late", 9, "0"),
+        Column("Plan Status", 11),
+    )
+    return OwnedSheet(PLAN_SCHEDULE_SHEET, columns, tuple(rows))

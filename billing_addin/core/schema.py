@@ -284,6 +284,20 @@ INVOICES = SheetSpec(
             width=22,
             flag_text="Disputed",
         ),
+        Field(
+            "Promise To Pay",
+            Kind.DATE,
+            "The date the customer promised to pay by (a phone call noted): no reminders until then.",
+            aliases=("Promise Date", "Promised Date", "Promised By", "PTP Date", "Promise To Pay Date"),
+            width=13,
+        ),
+        Field(
+            "Promised Amount",
+            Kind.MONEY,
+            "How much the customer promised to pay by that date; blank = everything owed on the invoice.",
+            aliases=("Promise Amount", "PTP Amount", "Amount Promised"),
+            width=13,
+        ),
     ),
 )
 
@@ -586,6 +600,96 @@ DUNNING_LEVELS = SheetSpec(
     ),
 )
 
+PLAN_FREQUENCIES = ("Weekly", "Every 2 Weeks", "Monthly", "Custom")
+PLAN_STATUSES = ("Proposed", "Active", "Completed", "Broken", "Cancelled")
+
+PAYMENT_PLANS = SheetSpec(
+    name="PaymentPlans",
+    table="tblPaymentPlans",
+    description="Payment plans agreed with customers who need help: a down payment, then installments.",
+    key="Plan ID",
+    aliases=("Payment Plans", "Plans", "Installment Plans"),
+    when_missing=None,
+    fields=(
+        Field("Plan ID", Kind.ID, "The plan's reference, e.g. PP-1.", required=True, aliases=("Plan", "Plan No")),
+        CUSTOMER_ID,
+        Field(
+            "Invoices",
+            Kind.TEXT,
+            "The invoices the plan covers, e.g. INV-1; INV-7. Blank: the customer's whole balance on the start date.",
+            aliases=("Invoice Nos", "Covered Invoices", "Invoice No"),
+            width=22,
+        ),
+        Field("Start Date", Kind.DATE, "The plan's first day.", required=True, aliases=("Start", "From"), width=12),
+        Field(
+            "Down Payment",
+            Kind.MONEY,
+            "Paid on the start date, before the installments; blank = none.",
+            aliases=("Down", "Deposit", "Downpayment"),
+        ),
+        Field(
+            "Installments",
+            Kind.INTEGER,
+            "How many installments after the down payment (Custom: the PlanInstallments rows).",
+            aliases=("Number Of Installments", "Payments", "No Of Installments"),
+            width=12,
+        ),
+        Field(
+            "Frequency",
+            Kind.CHOICE,
+            "Weekly, Every 2 Weeks, Monthly, or Custom (dates and amounts on PlanInstallments).",
+            choices=PLAN_FREQUENCIES,
+            required=True,
+            aliases=("Schedule", "Every"),
+            width=14,
+        ),
+        Field(
+            "Installment Amount",
+            Kind.MONEY,
+            "Each installment; blank = equal amounts, the last one taking the rounding remainder.",
+            aliases=("Installment", "Amount Per Installment"),
+            width=14,
+        ),
+        Field(
+            "Grace Days",
+            Kind.INTEGER,
+            "Days after an installment's due date before it counts as missed.",
+            aliases=("Grace",),
+            width=10,
+        ),
+        Field(
+            "Fee Policy While Current",
+            Kind.TEXT,
+            "A FeePolicies policy charged while the plan is kept; blank = no late fees while it is.",
+            aliases=("Fee Policy",),
+            width=16,
+        ),
+        Field(
+            "Status",
+            Kind.CHOICE,
+            "Proposed, Active, Completed, Broken or Cancelled; blank = Active. Broken and Completed are also "
+            "worked out from the payments.",
+            choices=PLAN_STATUSES,
+            width=11,
+        ),
+        Field("Agreed On", Kind.DATE, "The day the customer agreed (signed).", aliases=("Signed On",), width=12),
+        Field("Notes", Kind.TEXT, "Anything else; never printed on letters.", aliases=("Note", "Comments"), width=24),
+    ),
+)
+
+PLAN_INSTALLMENTS = SheetSpec(
+    name="PlanInstallments",
+    table="tblPlanInstallments",
+    description="The dates and amounts of Custom payment plans, one row per installment.",
+    aliases=("Plan Installments", "Installments"),
+    when_missing=None,
+    fields=(
+        Field("Plan ID", Kind.ID, "The Custom plan on PaymentPlans.", required=True, aliases=("Plan",)),
+        Field("Due Date", Kind.DATE, "When this installment is due.", required=True, aliases=("Due",), width=12),
+        Field("Amount", Kind.MONEY, "How much is due then.", required=True, aliases=("Installment Amount",)),
+    ),
+)
+
 INPUT_SHEETS: tuple[SheetSpec, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -594,6 +698,8 @@ INPUT_SHEETS: tuple[SheetSpec, ...] = (
     FEE_POLICIES,
     RATE_TABLE,
     DUNNING_LEVELS,
+    PAYMENT_PLANS,
+    PLAN_INSTALLMENTS,
 )
 
 SETTINGS_SHEET = "Settings"
@@ -652,6 +758,24 @@ SETTINGS: tuple[SettingSpec, ...] = (
         Kind.DATE,
         "The date balances are computed for; blank = today.",
         aliases=("As Of", "As Of Date", "Report Date"),
+    ),
+    SettingSpec(
+        "Plan Misses Allowed",
+        Kind.INTEGER,
+        "Missed installments that break a payment plan: once this many are missed, reminders and late fees resume.",
+        default=2,
+    ),
+    SettingSpec(
+        "Plan Reminder Days",
+        Kind.INTEGER,
+        "Days before an installment's due date that its reminder letter goes out (billing letters --kind plan).",
+        default=7,
+    ),
+    SettingSpec(
+        "Promise Grace Days",
+        Kind.INTEGER,
+        "Days after a Promise To Pay date before an unkept promise counts as broken.",
+        default=3,
     ),
     SettingSpec("Output Folder", Kind.TEXT, "Where letters are written, relative to the workbook.", default="letters"),
     SettingSpec(
@@ -741,7 +865,7 @@ def setting_spec(name: str) -> SettingSpec | None:
 
 
 # Sheets the add-in owns and re-writes whole; a user's edits there are replaced.
-OWNED_SHEETS = ("Findings", "Audit", "Letters", "Balances", "Aging", "Dunning", "Dashboard")
+OWNED_SHEETS = ("Findings", "Audit", "Letters", "Balances", "Aging", "Dunning", "Dashboard", "PlanSchedule")
 # Owned sheets whose earlier rows matter (logs): the reader keeps their raw rows.
 LOG_SHEETS = ("Audit", "Letters")
 INSTRUCTIONS_SHEET = "Instructions"

@@ -29,6 +29,7 @@ from billing_addin.core.ledger import (
     build_ledger,
     parse_buckets,
 )
+from billing_addin.core.plans import PlansAsOf, plans_as_of
 from billing_addin.loader import LoadedBook, check_book, resolve_as_of
 
 MAX_BOOKS = 8  # workbooks open at once in one Excel
@@ -71,6 +72,7 @@ class DayFacts:
     balances: dict[str, list[CustomerBalance]]
     dunning_levels: dict[str, int]
     checked: LoadedBook | None = None  # the book checked as at this date: what stops figures, who is held back
+    plans: PlansAsOf | None = None  # payment plans and promises to pay as at this date
 
 
 @dataclass
@@ -107,18 +109,21 @@ class BookFacts:
         balances: dict[str, list[CustomerBalance]] = {}
         for c in ledger.customers:
             balances.setdefault(c.customer_id.casefold(), []).append(c)
+        plans = plans_as_of(self.book, ledger)
         decisions, _ = plan_dunning(
             self.book,
             as_of,
             ledger=ledger,
             levels=self.config.dunning_levels,
             log=self.config.letter_log,
+            holds=plans.holds,
+            notes=plans.notes,
         )
         levels: dict[str, int] = {}
         for d in decisions:  # one letter per customer and currency: the highest level due
             key = d.customer_id.casefold()
             levels[key] = max(levels.get(key, 0), d.level)
-        return DayFacts(as_of, ledger, invoices, balances, levels, checked)
+        return DayFacts(as_of, ledger, invoices, balances, levels, checked, plans)
 
     def _once(self, name: str, make):
         if name not in self._lazy:

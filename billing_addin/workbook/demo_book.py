@@ -88,9 +88,16 @@ class DemoData:
 
 
 def generate(
-    as_of: dt.date, customers: int = 40, invoices: int = 300, payments: int = 250, seed: int = 7, mistakes: bool = True
+    as_of: dt.date,
+    customers: int = 40,
+    invoices: int = 300,
+    payments: int = 250,
+    seed: int = 7,
+    mistakes: bool = True,
+    plans: bool = False,
 ) -> DemoData:
-    """Rows for every input sheet, in schema column order."""
+    """Rows for every input sheet, in schema column order. plans: four more customers, three on payment plans
+    (one kept, one late, one broken) and one who promised to pay (add_plans)."""
     rnd = random.Random(seed)
     cust_rows, terms = [], {}
     for i in range(customers):
@@ -198,7 +205,64 @@ def generate(
     )
     if mistakes:
         _plant_mistakes(data, as_of)
+    if plans:
+        add_plans(data, as_of)
     return data
+
+
+def add_plans(data: DemoData, as_of: dt.date) -> None:
+    """Customers who need help paying: PP-1 kept (every installment paid on its day), PP-2 late (its last
+    installment unpaid past its grace days: one miss), PP-3 broken (two installments missed, so reminders
+    resume), and a customer who promised on the phone to pay an overdue invoice next week."""
+    from billing_addin.core.plans import make_schedule  # the demo pays exactly what the plan asks, on its days
+
+    rows = data.rows
+    plans = rows.setdefault("PaymentPlans", [])
+    people = (
+        ("C2001", "Harbor Dental Group", 1200_00, 150, 95, 6, 0, ("all",)),
+        ("C2002", "Maple Street Clinic", 900_00, 150, 95, 3, 5, (1, 2)),
+        ("C2003", "Orchard Family Practice", 1500_00, 200, 130, 5, 3, (1,)),
+    )
+    for k, (cid, name, cents, issued_ago, start_ago, n, grace, paid) in enumerate(people, start=1):
+        rows[CUSTOMERS.name].append(_customer(cid, name, 1001 + len(rows[CUSTOMERS.name])))
+        issued = as_of - dt.timedelta(days=issued_ago)
+        no = f"INV-P{k}"
+        rows[INVOICES.name].append(
+            [no, cid, issued, issued + dt.timedelta(days=30), cents / 100, None, "Treatment plan"]
+        )
+        start = as_of - dt.timedelta(days=start_ago)
+        for inst in make_schedule(cents, n, "Monthly", start):
+            if inst.due <= as_of and (paid == ("all",) or inst.number in paid):
+                rows[PAYMENTS.name].append(
+                    [f"PP{k}-{inst.number}", cid, inst.due, inst.amount / 100, None, "ACH", None, no, None]
+                )
+        plans.append([f"PP-{k}", cid, no, start, None, n, "Monthly", None, grace, None, "Active", start, None])
+    cid = "C2004"
+    rows[CUSTOMERS.name].append(_customer(cid, "Riverside Pediatrics", 1001 + len(rows[CUSTOMERS.name])))
+    issued = as_of - dt.timedelta(days=60)
+    promised = as_of + dt.timedelta(days=7)
+    rows[INVOICES.name].append(
+        [
+            "INV-P4",
+            cid,
+            issued,
+            issued + dt.timedelta(days=30),
+            640.00,
+            None,
+            "Consultation",
+            None,
+            None,
+            None,
+            None,
+            promised,
+        ]
+    )
+    rows[PAYMENTS.name].sort(key=lambda r: r[2])
+
+
+def _customer(cid: str, name: str, n: int) -> list[object]:
+    return [cid, name, "Accounts Payable", f"ap{n}@{name.split()[0].lower()}.example", None, f"{n} Main Street", None,
+            "Springfield", "IL", "62701", "USA", None, 30, None, "Auto", None]  # fmt: skip
 
 
 def _plant_mistakes(data: DemoData, as_of: dt.date) -> None:
@@ -218,6 +282,7 @@ def _plant_mistakes(data: DemoData, as_of: dt.date) -> None:
 
 
 def build_demo_book(path: str | Path, as_of: dt.date, **kw) -> DemoData:
+    """Write the demo workbook; `kw` goes to generate (mistakes, plans, sizes)."""
     data = generate(as_of, **kw)
     build_template(path, data.rows, data.settings)
     return data
