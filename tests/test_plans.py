@@ -387,3 +387,28 @@ def test_refresh_lists_the_plans_and_writes_their_schedule(tmp_path):
     result = commands.refresh(load(path, AS_OF))
     assert [p["status"] for p in result.data["plans"]] == ["Completed"]
     assert "PlanSchedule" in {s.name for s in result.patch.sheets}
+
+
+def test_the_plan_functions_equal_the_batch_figures(tmp_path):
+    """PLAN_STATUS, NEXT_INSTALLMENT and NEXT_INSTALLMENT_AMOUNT as Excel would call them (up to the xlwings
+    boundary: Excel itself cannot run here), against `billing plans` on the same file."""
+    from billing_addin.excel import udfs
+    from billing_addin.excel.workbook_data import FileBookSource
+
+    plans = [plan_row("PP-1"), plan_row("PP-2", "C2", "INV-2", n=3)]
+    invoices = [
+        ["INV-1", "C1", D(2025, 12, 11), D(2026, 1, 10), 1200.00],
+        ["INV-2", "C2", D(2025, 12, 11), D(2026, 1, 10), 900.00],
+    ]
+    payments = [pay(d, 200.00) for d in MONTHLY_200[:2]] + [pay(PLAN_START, 900.00, "C2", "INV-2")]
+    path = book_file(tmp_path, invoices=invoices, payments=payments, plans=plans)
+    source = FileBookSource(path)
+    day = D(2026, 3, 1)
+    batch = {p["plan_id"]: p for p in plan_commands.plans(load(path, day)).data["plans"]}
+    for pid, plan in batch.items():
+        assert udfs.PLAN_STATUS(pid, day, caller=source) == plan["status"]
+    assert udfs.NEXT_INSTALLMENT("PP-1", day, caller=source) == dt.datetime(2026, 3, 15)
+    assert udfs.NEXT_INSTALLMENT_AMOUNT("PP-1", day, caller=source) == float(batch["PP-1"]["next_amount"]) == 200.0
+    assert batch["PP-2"]["status"] == "Completed" and udfs.NEXT_INSTALLMENT_AMOUNT("PP-2", day, caller=source) == 0.0
+    assert udfs.NEXT_INSTALLMENT("PP-2", day, caller=source) == "#N/A every installment is paid"
+    assert udfs.PLAN_STATUS("PP-9", day, caller=source).startswith("#N/A plan PP-9 is not on the PaymentPlans sheet")

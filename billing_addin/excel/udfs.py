@@ -422,6 +422,57 @@ def STATUTORY_FIXED_SUM_COLUMN(amounts, regime):
     return _column(amounts, lambda v: _fixed_sum(v, regime))
 
 
+# --- payment plans ---------------------------------------------------------------------------------------
+
+
+def _plan(facts: BookFacts, plan_id: object, as_of: dt.date):
+    """A payment plan as at `as_of`, the same standing `billing plans` shows."""
+    pid = as_id(plan_id, "plan_id")
+    day = facts.day(as_of)
+    found = day.plans.plan(pid) if day.plans is not None else None
+    if found is None:
+        raise not_found(
+            f"plan {pid} is not on the PaymentPlans sheet (or cannot be followed: billing validate says why)"
+        )
+    _day(facts, as_of, found.terms.customer_id)  # a customer whose rows have errors gets no figure
+    return found
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("plan_id", doc="A Plan ID from the PaymentPlans sheet.")
+@xw.arg("as_of", doc="Date; blank: the Settings sheet's As-of Date, else today.")
+@excel_safe
+def PLAN_STATUS(plan_id, as_of=None, caller=None):
+    """Proposed, Active, Completed, Broken or Cancelled, as at a date (Broken once enough installments are missed)."""
+    facts = _facts(caller)
+    return _plan(facts, plan_id, _as_of(as_of, facts)).status
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("plan_id", doc="A Plan ID from the PaymentPlans sheet.")
+@xw.arg("as_of", doc="Date; blank: the Settings sheet's As-of Date, else today.")
+@xw.ret(date_format="yyyy-mm-dd")
+@excel_safe
+def NEXT_INSTALLMENT(plan_id, as_of=None, caller=None):
+    """The due date of the plan's first installment not yet paid in full (#N/A when everything is paid)."""
+    facts = _facts(caller)
+    following = _plan(facts, plan_id, _as_of(as_of, facts)).next_installment
+    if following is None:
+        raise not_found("every installment is paid")
+    return dt.datetime.combine(following.due, dt.time())
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("plan_id", doc="A Plan ID from the PaymentPlans sheet.")
+@xw.arg("as_of", doc="Date; blank: the Settings sheet's As-of Date, else today.")
+@excel_safe
+def NEXT_INSTALLMENT_AMOUNT(plan_id, as_of=None, caller=None):
+    """What is still to pay of the plan's first installment not yet paid in full (0 when everything is paid)."""
+    facts = _facts(caller)
+    following = _plan(facts, plan_id, _as_of(as_of, facts)).next_installment
+    return 0.0 if following is None else money(following.amount - following.paid)
+
+
 @xw.func(category=CATEGORY, volatile=True)
 @xw.arg("customer_ids", ndim=2, doc="A column of Customer IDs.")
 @xw.arg("as_of", doc="Date; blank: the Settings sheet's As-of Date, else today.")

@@ -197,6 +197,48 @@ failed:
     LATE_FEE_COLUMN = Err.Description
 End Function
 
+Function NEXT_INSTALLMENT(plan_id, Optional as_of)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        NEXT_INSTALLMENT = XLPy.CallUDF("billing_addin.excel.udfs", "NEXT_INSTALLMENT", Array(plan_id, as_of, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        NEXT_INSTALLMENT = XLPy.CallUDF("billing_addin.excel.udfs", "NEXT_INSTALLMENT", Array(plan_id, as_of, Nothing))
+        Exit Function
+    #End If
+failed:
+    NEXT_INSTALLMENT = Err.Description
+End Function
+
+Function NEXT_INSTALLMENT_AMOUNT(plan_id, Optional as_of)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        NEXT_INSTALLMENT_AMOUNT = XLPy.CallUDF("billing_addin.excel.udfs", "NEXT_INSTALLMENT_AMOUNT", Array(plan_id, as_of, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        NEXT_INSTALLMENT_AMOUNT = XLPy.CallUDF("billing_addin.excel.udfs", "NEXT_INSTALLMENT_AMOUNT", Array(plan_id, as_of, Nothing))
+        Exit Function
+    #End If
+failed:
+    NEXT_INSTALLMENT_AMOUNT = Err.Description
+End Function
+
+Function PLAN_STATUS(plan_id, Optional as_of)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        PLAN_STATUS = XLPy.CallUDF("billing_addin.excel.udfs", "PLAN_STATUS", Array(plan_id, as_of, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        PLAN_STATUS = XLPy.CallUDF("billing_addin.excel.udfs", "PLAN_STATUS", Array(plan_id, as_of, Nothing))
+        Exit Function
+    #End If
+failed:
+    PLAN_STATUS = Err.Description
+End Function
+
 Function STATUTORY_FIXED_SUM(amount, regime)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
