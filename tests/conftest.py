@@ -1,9 +1,12 @@
-"""Shared fixtures: small real billing workbooks written to disk and read back."""
+"""Shared fixtures: small real billing workbooks written to disk and read back; and the shared corpus of
+workbooks made by Excel, which lies beside the repository (../shared/corpus) or where BILLING_CORPUS says."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import os
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,80 @@ def customers_of_error_cells(path: Path, findings: list[dict]) -> set[str]:
         if named in owner:
             out.add(owner[named])
     return out
+
+
+# ---------------------------------------------------------------- the shared corpus (../shared/corpus)
+#
+# Every test that uses the corpus finds it here: through the `corpus` fixture (the excel-made folder) or by taking a
+# `corpus_book` argument (one test per book of that folder, by file name). Where the corpus is not there, each test
+# module that uses it gives exactly one skip whose reason names the folder looked at; its other corpus tests are
+# deselected (counted in that reason), so nothing passes silently and there is no skip per book.
+
+CORPUS_ENV = "BILLING_CORPUS"
+NO_CORPUS = "no-corpus"  # the one parameter a corpus_book test gets when there are no books
+
+
+def corpus_root() -> Path:
+    """The corpus folder: $BILLING_CORPUS if set, else shared/corpus beside the repository."""
+    given = os.environ.get(CORPUS_ENV)
+    if given:
+        return Path(given).expanduser().resolve()
+    return Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def excel_made() -> Path:
+    return corpus_root() / "excel-made"
+
+
+@functools.cache
+def excel_made_books() -> tuple[str, ...]:
+    """File names of the corpus's Excel-made workbooks, sorted; () when the corpus is not there."""
+    folder = excel_made()
+    return tuple(sorted(p.name for p in folder.glob("*.xls[xm]"))) if folder.is_dir() else ()
+
+
+def corpus_missing() -> str | None:
+    """Why the corpus tests cannot run (naming the folder looked at), or None when they can."""
+    if excel_made_books():
+        return None
+    source = f"from {CORPUS_ENV}" if os.environ.get(CORPUS_ENV) else "../shared/corpus beside the repository"
+    return (
+        f"the shared corpus is missing: no .xlsx/.xlsm in {excel_made()} ({source}); "
+        f"put it there or set {CORPUS_ENV} to the folder that holds excel-made/"
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The folder of Excel-made workbooks (shared/corpus/excel-made); skips, saying where it looked, when absent."""
+    reason = corpus_missing()
+    if reason:
+        pytest.skip(reason)
+    return excel_made()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "corpus_book" in metafunc.fixturenames:
+        metafunc.parametrize("corpus_book", excel_made_books() or (NO_CORPUS,))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the corpus: one skip per module that uses it, with the reason; its other corpus tests deselected."""
+    reason = corpus_missing()
+    if reason is None:
+        return
+    users: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        if {"corpus", "corpus_book"} & set(getattr(item, "fixturenames", ())):
+            users.setdefault(item.nodeid.split("::")[0], []).append(item)
+    dropped = []
+    for module_items in users.values():
+        first, *rest = module_items
+        first.add_marker(
+            pytest.mark.skip(reason=f"{len(module_items)} corpus test(s) of this module not run: {reason}")
+        )
+        dropped += rest
+    if dropped:
+        gone = {id(item) for item in dropped}
+        items[:] = [item for item in items if id(item) not in gone]
+        config.hook.pytest_deselected(items=dropped)

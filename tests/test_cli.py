@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import AS_OF, col
 
 from billing_addin.cli.app import main
@@ -72,6 +73,7 @@ def test_new_writes_the_template_and_refuses_to_overwrite(tmp_path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_demo_builds_validates_and_says_where_files_are(tmp_path):
     run = billing("demo", "--out", str(tmp_path / "out"), "--as-of", str(AS_OF))
     assert run.returncode == 0, run.stderr

@@ -200,6 +200,7 @@ def validate_after_edits(
     return result.findings
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_corrupted_cells_never_crash_validation(base, workdir, data):

@@ -281,6 +281,7 @@ def pdf_text(pdf: Path, page: int | None = None) -> str:
     ).stdout
 
 
+# The one soffice call behind this fixture takes ~3.5 s, so the tests that use it are marked slow.
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory) -> dict[str, Path]:
     """Every template rendered and converted to PDF once (one soffice call); name -> PDF, also the PLAIN ones."""
@@ -311,6 +312,7 @@ def test_template_uses_only_known_variables(name):
     assert {"company", "letter", "customer"} <= used
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(variables.TEMPLATE_KINDS))
 def test_letter_pdf_has_names_exactly_and_no_leftover_tags(pdfs, name):
     text = pdf_text(pdfs[name])
@@ -322,6 +324,7 @@ def test_letter_pdf_has_names_exactly_and_no_leftover_tags(pdfs, name):
     assert "{{" not in text and "{%" not in text and "}}" not in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DUNNING)
 def test_dunning_letter_lists_every_invoice_over_pages_with_header_repeated(pdfs, name):
     pdf = pdfs[name]
@@ -337,6 +340,7 @@ def test_dunning_letter_lists_every_invoice_over_pages_with_header_repeated(pdfs
     assert DUNNING_HEADER.search(pdf_text(pdf, page=2)), "the invoice table's header is not repeated on page 2"
 
 
+@pytest.mark.slow
 def test_reminder_is_friendly_and_later_levels_name_the_previous_letter(pdfs):
     assert "overlooked" in pdf_text(pdfs["reminder.docx"])
     assert "We wrote to you on November 13, 2026" in pdf_text(pdfs["past_due.docx"])
@@ -345,6 +349,7 @@ def test_reminder_is_friendly_and_later_levels_name_the_previous_letter(pdfs):
     assert "final notice" in final and "statutory interest" in final and "collection agency" in final
 
 
+@pytest.mark.slow
 def test_optional_parts_are_left_out_when_blank(pdfs):
     for name in PLAIN:
         text = pdf_text(pdfs[name])
@@ -355,6 +360,7 @@ def test_optional_parts_are_left_out_when_blank(pdfs):
     assert "We wrote to you" not in past_due
 
 
+@pytest.mark.slow
 def test_invoice_letter_shows_the_invoice(pdfs):
     text = pdf_text(pdfs["invoice.docx"])
     row = invoice_row(0)
@@ -364,6 +370,7 @@ def test_invoice_letter_shows_the_invoice(pdfs):
     assert re.search(r"Amount due\s+" + re.escape(row["outstanding"]), text)
 
 
+@pytest.mark.slow
 def test_statement_runs_over_pages_with_balances_and_aging(pdfs):
     pdf = pdfs["statement.docx"]
     text = pdf_text(pdf)
@@ -378,6 +385,7 @@ def test_statement_runs_over_pages_with_balances_and_aging(pdfs):
     assert STATEMENT_HEADER.search(pdf_text(pdf, page=2)), "the statement table's header is not repeated on page 2"
 
 
+@pytest.mark.slow
 def test_statement_lines_show_each_invoices_due_date_and_a_dispute(pdfs):
     text = pdf_text(pdfs["statement.docx"])
     for k in range(0, ROWS, 2):  # every invoice line: its due date on the same line as its number
@@ -388,6 +396,7 @@ def test_statement_lines_show_each_invoices_due_date_and_a_dispute(pdfs):
     assert re.search(rf"{re.escape(short_day(30 + 3 * 4))}\s[^\n]*\n[^\n]*Disputed", text)
 
 
+@pytest.mark.slow
 def test_plan_letters(pdfs):
     plan = pdf_text(pdfs["payment_plan.docx"])
     assert "PP-0042" in plan and "$7,500.00" in plan and "INV-24004" in plan
@@ -395,6 +404,7 @@ def test_plan_letters(pdfs):
     assert "We have not yet received installment 3 of $1,250.00" in missed and "Missed" in missed
 
 
+@pytest.mark.slow
 def test_claim_appeal_carries_what_a_redetermination_needs(pdfs):
     text = pdf_text(pdfs["claim_appeal.docx"])
     for value in (

@@ -423,6 +423,7 @@ def _processes_named(text: str) -> list[str]:
     return [line for line in ps.splitlines() if text in line and "ps -eo" not in line]
 
 
+@pytest.mark.slow
 @needs_lo
 def test_ctrl_c_keeps_and_logs_the_finished_letters_and_removes_the_rest(demo_book, tmp_path):
     book = fresh_copy(demo_book, tmp_path)

@@ -181,6 +181,7 @@ def with_stale_results(src: Path, dst: Path, stale: str = "999999") -> None:
     assert replaced == len(summary_cells()), f"replaced {replaced} cached results"
 
 
+@pytest.mark.slow
 def test_the_fresh_profile_recalculates_stale_cached_results(tmp_path):
     """The profile's OOXMLRecalcMode=0 is what makes the numbers above LibreOffice's own: a file whose
     summary cells carry wrong cached results (as a file saved by Excel with old data would) comes back

@@ -247,6 +247,7 @@ def test_an_unexpected_error_is_logged_not_shown(book, monkeypatch, tmp_path):
 # --- letters (the handlers call billing_addin.commands.letters.make_letters) --------------------------------------
 
 
+@pytest.mark.slow
 def test_make_letters_for_selected_customers_and_all_due(clean_book):
     due = commands.dunning(read_book(clean_book), AS_OF).data["letters"]
     ids = [d["customer_id"] for d in due]

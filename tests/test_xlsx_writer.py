@@ -23,7 +23,6 @@ from billing_addin.workbook.writer import WriteRefused, apply_patch
 from billing_addin.workbook.xlsx.package import PackageEdit, Relationships, rels_part_of
 from billing_addin.workbook.xlsx.zip_package import SourceZip
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "excel-made"  # shared/ lies beside the repo
 SOFFICE = shutil.which("soffice")
 TRICKY_TEXTS = (
     "=SUM(A1)",
@@ -229,10 +228,10 @@ def test_styles_are_only_appended_and_reused_on_the_next_run(tmp_path: Path) -> 
         assert new[: len(old)] == old and len(new) > len(old)
 
 
-def test_replacing_an_existing_sheet_matches_its_name_case_insensitively(tmp_path: Path) -> None:
+def test_replacing_an_existing_sheet_matches_its_name_case_insensitively(tmp_path: Path, corpus: Path) -> None:
     path = tmp_path / "Book.xlsx"
     image = tmp_path / "logo.png"
-    image.write_bytes(zipfile.ZipFile(CORPUS / "image01.xlsx").read("xl/media/image1.png"))
+    image.write_bytes(zipfile.ZipFile(corpus / "image01.xlsx").read("xl/media/image1.png"))
     book = xlsxwriter.Workbook(str(path))
     book.add_worksheet("Invoices").write("A1", "Invoice")
     old = book.add_worksheet("findings")
@@ -248,16 +247,16 @@ def test_replacing_an_existing_sheet_matches_its_name_case_insensitively(tmp_pat
     assert orphan_problems(path) == []
 
 
-def test_calc_chain_loses_only_the_replaced_sheets_entries(tmp_path: Path) -> None:
+def test_calc_chain_loses_only_the_replaced_sheets_entries(tmp_path: Path, corpus: Path) -> None:
     book = tmp_path / "pivots.xlsx"
-    shutil.copy(CORPUS / "cal_pivots.xlsx", book)
+    shutil.copy(corpus / "cal_pivots.xlsx", book)
     # DataSheet2 (sheetId 6) has formulas listed in calcChain as i="6"; DataSheet (sheetId 1) keeps its own.
     apply_patch(book, Patch(sheets=(OwnedSheet("datasheet2", (Column("A"),), ((1,),)),)))
     chain = parts(book)["xl/calcChain.xml"].decode()
     assert 'i="6"' not in chain and chain.count("<c ") == 11
 
     book = tmp_path / "table10.xlsx"
-    shutil.copy(CORPUS / "table10.xlsx", book)
+    shutil.copy(corpus / "table10.xlsx", book)
     apply_patch(book, Patch(sheets=(OwnedSheet("Sheet1", (Column("A"),), ((1,),)),)))
     after = parts(book)
     assert "xl/calcChain.xml" not in after
@@ -443,9 +442,9 @@ def test_append_refuses_unknown_headers_and_sheets(tmp_path: Path) -> None:
     assert book.read_bytes() == original
 
 
-def test_append_refuses_a_table_with_a_total_row_and_rows_in_the_way(tmp_path: Path) -> None:
+def test_append_refuses_a_table_with_a_total_row_and_rows_in_the_way(tmp_path: Path, corpus: Path) -> None:
     book = tmp_path / "totals.xlsx"
-    shutil.copy(CORPUS / "table10.xlsx", book)
+    shutil.copy(corpus / "table10.xlsx", book)
     with pytest.raises(WriteRefused, match="Total Row"):
         apply_patch(book, Patch(appends=(AppendRows("Sheet1", ({"Column1": 1},)),)))
 
