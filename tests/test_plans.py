@@ -412,3 +412,18 @@ def test_the_plan_functions_equal_the_batch_figures(tmp_path):
     assert batch["PP-2"]["status"] == "Completed" and udfs.NEXT_INSTALLMENT_AMOUNT("PP-2", day, caller=source) == 0.0
     assert udfs.NEXT_INSTALLMENT("PP-2", day, caller=source) == "#N/A every installment is paid"
     assert udfs.PLAN_STATUS("PP-9", day, caller=source).startswith("#N/A plan PP-9 is not on the PaymentPlans sheet")
+
+
+def test_a_statement_asks_a_customer_on_a_kept_plan_for_the_installment_not_the_whole(tmp_path, capsys):
+    other = ["INV-9", "C1", D(2026, 5, 1), D(2026, 5, 31), 50.00]  # not in the plan: due in full
+    invoices = [["INV-1", "C1", D(2025, 12, 11), D(2026, 1, 10), 1200.00], other]
+    payments = [pay(d, 200.00) for d in MONTHLY_200[:4]]  # May's installment is not paid yet
+    path = book_file(tmp_path, invoices=invoices, payments=payments)
+    result = commands.statement(load(path, D(2026, 5, 17)), "C1", D(2026, 1, 1), D(2026, 5, 17))
+    [s] = result.data["statements"]
+    assert str(s["closing_balance"]) == "450.00" and str(s["amount_due"]) == "250.00"  # 200.00 installment + 50.00
+    assert [(p["plan_id"], str(p["amount_due"]), p["next_due"]) for p in s["payment_plans"]] == [
+        ("PP-1", "200.00", D(2026, 5, 15))
+    ]
+    assert main(["statement", str(path), "C1", "--from", "2026-01-01", "--to", "2026-05-17"]) == 0
+    assert "Amount due: 250.00; plan PP-1: 200.00 due now, next 200.00 on 2026-05-15" in capsys.readouterr().out

@@ -222,4 +222,10 @@ def cmd_statement(args: argparse.Namespace) -> int:
         title = f"Statement for {result.data['customer_id']} ({s['currency']}), {result.data['from']} to {result.data['to']}"
         show_table(console.out, columns, rows, title=title)
         console.out.print("Aging: " + ", ".join(f"{k} {v}" for k, v in s["aging"].items()), markup=False)
+        plans = "".join(
+            f"; plan {p['plan_id']}: {p['amount_due']} due now"
+            + (f", next {p['next_amount']} on {p['next_due']}" if p["next_due"] else "")
+            for p in s["payment_plans"]
+        )
+        console.out.print(f"Amount due: {s['amount_due']}{plans}", markup=False)
     return console.EXIT_OK

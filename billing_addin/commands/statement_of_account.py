@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from billing_addin.commands.records import statement_record
+from billing_addin.commands.records import money, statement_record
 from billing_addin.commands.result import Result, loaded_at, stopped
 from billing_addin.core.book import Book
 from billing_addin.core.findings import ERROR, Finding, sort_findings
+from billing_addin.core.ledger import build_ledger
+from billing_addin.core.plans import amount_due, plans_as_of
 from billing_addin.core.statements import statements
 from billing_addin.loader import LoadedBook
 
@@ -34,11 +36,31 @@ def statement(loaded: LoadedBook | Book, customer_id: str, start: dt.date, end: 
         result.data = {"customer_id": customer_id, "stopped": True}
         return result
     result = Result("statement", end)
-    stmts = statements(book, customer_id, start, end)
+    ledger = build_ledger(book, end)
+    stmts = statements(book, customer_id, start, end, ledger=ledger)
+    key = customer_id.casefold()
+    plans = [p for p in plans_as_of(book, ledger).plans if p.terms.customer_id.casefold() == key]
     result.data = {
         "customer_id": stmts[0].customer_id,
         "from": start,
         "to": end,
-        "statements": [statement_record(s) for s in stmts],
+        "statements": [_with_amount_due(statement_record(s), s, plans) for s in stmts],
     }
     return result
+
+
+def _with_amount_due(record: dict, s, plans) -> dict:
+    """The statement's amount due: the closing balance, less what a kept payment plan covers, plus the plan's
+    installments due by the end date (a customer on a plan is asked for the installment, not the whole)."""
+    due, kept = amount_due(s.closing, s.open_items, plans, s.currency)
+    record["amount_due"] = money(due)
+    record["payment_plans"] = [
+        {
+            "plan_id": p.terms.plan_id,
+            "amount_due": money(p.amount_due),
+            "next_due": p.next_installment.due if p.next_installment else None,
+            "next_amount": money(p.next_installment.amount - p.next_installment.paid) if p.next_installment else None,
+        }
+        for p in kept
+    ]
+    return record

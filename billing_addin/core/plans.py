@@ -582,3 +582,14 @@ def _promises(book: Book, ledger: Ledger, grace_days: int) -> tuple[list[Promise
                 )
             )
     return promises, findings
+
+
+def amount_due(closing: int, open_items, plans: list[PlanStanding], currency: str) -> tuple[int, list[PlanStanding]]:
+    """What a statement asks for: the closing balance, except that what a kept plan covers is due only as its
+    installments fall due. Returns (amount due, the kept plans it allowed for)."""
+    kept = [p for p in plans if p.in_good_standing and p.currency == currency]
+    covered = {no.casefold() for p in kept for no in p.covered}
+    waiting = sum(
+        i.outstanding for i in open_items if getattr(i, "invoice_no", "").casefold() in covered and i.outstanding > 0
+    )
+    return closing - waiting + sum(p.amount_due for p in kept), kept
