@@ -427,3 +427,9 @@ def test_a_statement_asks_a_customer_on_a_kept_plan_for_the_installment_not_the_
     ]
     assert main(["statement", str(path), "C1", "--from", "2026-01-01", "--to", "2026-05-17"]) == 0
     assert "Amount due: 250.00; plan PP-1: 200.00 due now, next 200.00 on 2026-05-15" in capsys.readouterr().out
+
+
+def test_a_whole_balance_plan_over_an_invoice_another_plan_lists_is_refused():
+    s = standing(plans=[plan_row("PP-1"), plan_row("PP-2", invoices=None)], as_of=D(2026, 1, 16))
+    [f] = [f for f in s.findings if f.code == "plan-invoice-twice"]
+    assert (f.sheet, f.cell) == ("PaymentPlans", "C3") and "PP-1 and PP-2" in f.message

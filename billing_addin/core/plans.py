@@ -507,6 +507,7 @@ def plans_as_of(book: Book, ledger: Ledger) -> PlansAsOf:
     allowed = int(settings.get("Plan Misses Allowed", 2))
     sd = book.sheet(PAYMENT_PLANS.name)
     known = book.index.customers
+    owner: dict[str, PlanTerms] = {}  # invoice (casefolded) -> the first kept plan covering it
     for t in terms:
         if t.customer_id not in known:
             continue  # check_plan_rows names it; the plan covers no one's invoices
@@ -528,6 +529,19 @@ def plans_as_of(book: Book, ledger: Ledger) -> PlansAsOf:
         for no in standing.covered:
             key = no.casefold()
             if standing.in_good_standing:
+                first = owner.setdefault(key, t)
+                if first is not t and not (first.invoices and t.invoices):  # both listed: check_plan_rows says so
+                    out.findings.append(
+                        error(
+                            "plan-invoice-twice",
+                            sd.title,
+                            sd.cell("Invoices", t.row) if sd.has("Invoices") else sd.cell("Plan ID", t.row),
+                            f"Invoice {no} is in two active plans: {first.plan_id} and {t.plan_id} (a blank Invoices "
+                            "cell covers the customer's whole balance).",
+                            "Mark the older plan Cancelled (or Broken) before a new one starts: one invoice, one "
+                            "plan at a time.",
+                        )
+                    )
                 out.holds.setdefault(key, (PAYMENT_PLAN, standing.reason))
                 out.fee_terms[key] = FeeTerms(ledger.as_of, t.fee_policy)
             elif standing.status == BROKEN:
