@@ -1,4 +1,4 @@
-"""Build the eight letter templates (docxtpl Word documents) in this folder.
+"""Build the nine letter templates (docxtpl Word documents) in this folder.
 
     .venv/bin/python letter_templates/build_templates.py
 
@@ -256,6 +256,8 @@ ORDER = {
         "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
         "w:tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
         "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription tblPrChange",
+        "w:trPr": "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc "
+        "hidden ins del trPrChange",
         "w:tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign "
         "hideMark headers cellIns cellDel cellMerge tcPrChange",
         "w:sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
@@ -630,7 +632,7 @@ def dunning_details() -> list[Detail]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The eight templates
+# The nine templates
 
 
 def build_reminder() -> Document:
@@ -883,7 +885,8 @@ def build_statement() -> Document:
 
 # Amount last and as wide as the totals' amount column, so the plan total sits under the installments.
 SCHEDULE_COLUMNS = (
-    Column("Installment", ("{{ n.number }}",), 3.0),
+    # Installment 0 is the down payment.
+    Column("Installment", ("{% if n.number %}", "{{ n.number }}", "{% else %}", "Down payment", "{% endif %}"), 3.0),
     Column("Due date", ("{{ n.due_date }}",), 5.0),
     Column("Status", ("{{ n.status }}",), TEXT_WIDTH.cm - 11.4),
     Column("Amount", ("{{ n.amount }}",), 3.4, right=True),
@@ -909,19 +912,49 @@ def plan_details() -> list[Detail]:
     return common_details(Detail("Payment plan:", (Bold("{{ plan.id }}"),)))
 
 
+SIGNATURE_LINES = ("Signature", "Name", "Title", "Date")
+SIGNATURE_GAP_CM = 1.2
+
+
+def add_signature_block(doc) -> None:
+    """Two columns, the customer's and the company's, each a line to sign on and lines for the name, title and
+    date under it: the agreement is signed by both and one copy comes back."""
+    para(doc, "Agreed and signed", style="Section Heading")
+    side = (TEXT_WIDTH.cm - SIGNATURE_GAP_CM) / 2
+    table = new_table(doc, [side, SIGNATURE_GAP_CM, side], layout_only=True)
+    row = new_row(table)
+    para(row.cells[0], "For the customer: ", Bold("{{ customer.name }}"), style="Table Text", keep_with_next=True)
+    para(row.cells[2], "For ", Bold("{{ company.name }}"), style="Table Text", keep_with_next=True)
+    for label in SIGNATURE_LINES:
+        # An empty row as tall as a signature, ruled at its foot, then the caption under the rule.
+        space = new_row(table)
+        height = Cm(1.1 if label == "Signature" else 0.8)
+        _put(space._tr.get_or_add_trPr(), "w:trHeight", val=str(int(height.twips)), hRule="atLeast")
+        for cell in (space.cells[0], space.cells[2]):
+            para(cell, "", style="Table Text", keep_with_next=True)
+            _edges(cell._tc.get_or_add_tcPr(), "w:tcBorders", bottom=(TEXT, 6))
+        caption = new_row(table)
+        for cell in (caption.cells[0], caption.cells[2]):
+            para(cell, label, style="Small Print", keep_with_next=label != SIGNATURE_LINES[-1])
+    # A letter ends with a paragraph, never a table: Word wants one there, and the batch puts its section break in it.
+    para(doc, "Please return one signed copy to us and keep the other for your records.", style="Small Print")
+
+
 def build_payment_plan() -> Document:
-    """Confirms an agreed payment plan: its schedule and the invoices it covers."""
-    doc = new_letter("Payment plan confirmation")
+    """The payment plan agreement: the schedule, the invoices it covers, and lines for both sides to sign."""
+    doc = new_letter("Payment plan agreement")
     add_letterhead(doc)
     add_address_and_details(doc, plan_details())
     add_subject(doc)
     para(
         doc,
-        "Thank you for agreeing a payment plan with us. This letter confirms plan ",
+        "Thank you for agreeing a payment plan with us. This letter sets out plan ",
         Bold("{{ plan.id }}"),
         " for ",
         Bold("{{ plan.total }}"),
-        " and the dates on which each installment is due.",
+        ", starting on ",
+        "{{ plan.start }}",
+        ", and the dates on which each installment is due.",
     )
     add_schedule(doc)
     para(doc, "Invoices covered by the plan", style="Section Heading")
@@ -934,7 +967,64 @@ def build_payment_plan() -> Document:
         "installments arrive on time we will not send reminders for these invoices. If an installment is missed, "
         "we may cancel the plan, and the remaining balance would then be due at once.",
     )
-    para(doc, "If your circumstances change, please contact us before the next installment falls due.")
+    para(
+        doc,
+        "If your circumstances change, please contact us before the next installment falls due. Please sign "
+        "this agreement below.",
+    )
+    add_closing(doc, "Kind regards,")
+    add_signature_block(doc)
+    return doc
+
+
+def build_installment_reminder() -> Document:
+    """A few days before an installment is due: what, when, and how to pay it."""
+    doc = new_letter("Installment reminder")
+    add_letterhead(doc)
+    add_address_and_details(doc, [*plan_details(), Detail("Installment due:", (Bold("{{ plan.upcoming.due_date }}"),))])
+    add_subject(doc)
+    para(
+        doc,
+        "This is a friendly reminder that ",
+        "{% if plan.upcoming.number %}",
+        "installment ",
+        "{{ plan.upcoming.number }}",
+        "{% else %}",
+        "the down payment",
+        "{% endif %}",
+        " of ",
+        Bold("{{ plan.upcoming.amount }}"),
+        " under your payment plan ",
+        "{{ plan.id }}",
+        " is due on ",
+        Bold("{{ plan.upcoming.due_date }}"),
+        ".",
+    )
+    tag_para(doc, "{%p if plan.upcoming.to_pay != plan.upcoming.amount %}")
+    para(
+        doc,
+        "Thank you for the ",
+        "{{ plan.upcoming.paid }}",
+        " already received towards it: ",
+        Bold("{{ plan.upcoming.to_pay }}"),
+        " remains to pay.",
+    )
+    tag_para(doc, "{%p endif %}")
+    para(
+        doc,
+        "So far you have paid ",
+        "{{ plan.paid }}",
+        " of the plan's ",
+        "{{ plan.total }}",
+        "; the schedule below shows where each installment stands.",
+    )
+    add_schedule(doc)
+    add_payment_instructions(doc)
+    para(
+        doc,
+        "If you have already paid, thank you; please disregard this reminder. If you expect difficulty paying on "
+        "time, please contact us before the due date so that we can look at the plan with you.",
+    )
     add_closing(doc, "Kind regards,")
     return doc
 
@@ -947,8 +1037,13 @@ def build_missed_installment() -> Document:
     add_subject(doc)
     para(
         doc,
-        "We have not yet received installment ",
+        "We have not yet received ",
+        "{% if plan.missed.number %}",
+        "installment ",
         "{{ plan.missed.number }}",
+        "{% else %}",
+        "the down payment",
+        "{% endif %}",
         " of ",
         Bold("{{ plan.missed.amount }}"),
         ", due on ",
@@ -957,6 +1052,24 @@ def build_missed_installment() -> Document:
         "{{ plan.id }}",
         ".",
     )
+    tag_para(doc, "{%p if plan.missed.to_pay != plan.missed.amount %}")
+    para(
+        doc, "Of it, ", "{{ plan.missed.paid }}", " has been received; ", Bold("{{ plan.missed.to_pay }}"), " remains."
+    )
+    tag_para(doc, "{%p endif %}")
+    # A plan already broken cannot be saved by this one installment: the letter says so instead.
+    tag_para(doc, "{%p if plan.broken_on %}")
+    para(
+        doc,
+        "Because installments under the plan were missed, the plan ended on ",
+        "{{ plan.broken_on }}",
+        ". ",
+        Bold("The remaining balance of "),
+        Bold("{{ totals.total }}"),
+        Bold(" is now due."),
+        " Please pay it, or contact us at once to discuss it.",
+    )
+    tag_para(doc, "{%p else %}")
     para(
         doc,
         Bold("Please pay this installment as soon as possible."),
@@ -965,12 +1078,16 @@ def build_missed_installment() -> Document:
         "{{ totals.total }}",
         " would then be due at once.",
     )
+    tag_para(doc, "{%p endif %}")
     add_schedule(doc)
     add_payment_instructions(doc)
     para(
         doc,
-        "If you have paid in the last few days, thank you; please disregard this letter. If you are having "
-        "difficulty keeping to the plan, please contact us now: we would rather adjust the schedule than cancel it.",
+        "If you have paid in the last few days, thank you; please disregard this letter.",
+        "{% if not plan.broken_on %}",
+        " If you are having difficulty keeping to the plan, please contact us now: we would rather adjust the "
+        "schedule than cancel it.",
+        "{% endif %}",
     )
     add_closing(doc, "Kind regards,")
     return doc
@@ -1059,6 +1176,7 @@ TEMPLATES: dict[str, Callable[[], Document]] = {
     "past_due.docx": build_past_due,
     "final_notice.docx": build_final_notice,
     "payment_plan.docx": build_payment_plan,
+    "installment_reminder.docx": build_installment_reminder,
     "missed_installment.docx": build_missed_installment,
     "claim_appeal.docx": build_claim_appeal,
 }

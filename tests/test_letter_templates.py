@@ -129,7 +129,8 @@ def sample_context(tpl: DocxTemplate, name: str, logo: Path | None) -> dict:
                 "reminder.docx": "Payment reminder",
                 "past_due.docx": "Second reminder: invoices past due",
                 "final_notice.docx": "Final notice before collection",
-                "payment_plan.docx": "Your payment plan PP-0042",
+                "payment_plan.docx": "Payment plan agreement PP-0042",
+                "installment_reminder.docx": "Payment plan PP-0042: installment 4 due on December 27, 2026",
                 "missed_installment.docx": "Missed installment on payment plan PP-0042",
                 "claim_appeal.docx": "Request for redetermination, claim 2026-1127-0042",
             }[name],
@@ -196,14 +197,40 @@ def sample_context(tpl: DocxTemplate, name: str, logo: Path | None) -> dict:
         }
     if kind == "plan":
         context["invoices"] = rows[:4]
+        statuses = ["Paid", "Paid", "Paid", "Missed", "Upcoming", "Upcoming", "Upcoming"]
         context["plan"] = {
             "id": "PP-0042",
-            "installments": [
-                {"number": str(n), "due_date": day(300 + 30 * n), "amount": money(125_000), "status": status}
-                for n, status in enumerate(["Paid", "Paid", "Missed", "Due", "Due", "Due"], start=1)
+            "installments": [  # 0 is the down payment
+                {
+                    "number": n,
+                    "due_date": short_day(300 + 30 * n),
+                    "amount": money(125_000),
+                    "paid": money(125_000 if status == "Paid" else 0),
+                    "status": status,
+                }
+                for n, status in enumerate(statuses)
             ],
-            "total": money(750_000),
-            "missed": {"number": "3", "due_date": day(390), "amount": money(125_000)},
+            "total": money(875_000),
+            "missed": {
+                "number": 3,
+                "due_date": day(390),
+                "amount": money(125_000),
+                "paid": money(25_000),
+                "to_pay": money(100_000),
+            },
+            "upcoming": {
+                "number": 4,
+                "due_date": "December 27, 2026",
+                "amount": money(125_000),
+                "paid": money(0),
+                "to_pay": money(125_000),
+            },
+            "start": day(300),
+            "frequency": "Monthly",
+            "status": "Active",
+            "paid": money(375_000),
+            "remaining": money(500_000),
+            "broken_on": "",
         }
     if kind == "appeal":
         context["customer"] = {**context["customer"], "name": CUSTOMER, "contact": "Appeals Unit"}
@@ -399,9 +426,18 @@ def test_statement_lines_show_each_invoices_due_date_and_a_dispute(pdfs):
 @pytest.mark.slow
 def test_plan_letters(pdfs):
     plan = pdf_text(pdfs["payment_plan.docx"])
-    assert "PP-0042" in plan and "$7,500.00" in plan and "INV-24004" in plan
-    missed = pdf_text(pdfs["missed_installment.docx"])
+    assert "PP-0042" in plan and "$8,750.00" in plan and "INV-24004" in plan
+    assert "Down payment" in plan  # installment 0
+    for caption in ("Signature", "Name", "Title", "Date"):  # one line each for the customer and the company
+        assert re.search(rf"^\s*{caption}\s+{caption}\s*$", plan, re.M), caption
+    assert "For the customer: " + CUSTOMER in " ".join(plan.split()) and f"For {COMPANY}" in plan
+    missed = " ".join(pdf_text(pdfs["missed_installment.docx"]).split())
     assert "We have not yet received installment 3 of $1,250.00" in missed and "Missed" in missed
+    assert "Of it, $250.00 has been received; $1,000.00 remains." in missed
+    assert "Please pay this installment as soon as possible." in missed and "the plan ended" not in missed
+    reminder = " ".join(pdf_text(pdfs["installment_reminder.docx"]).split())
+    assert "installment 4 of $1,250.00 under your payment plan PP-0042 is due on December 27, 2026" in reminder
+    assert "remains to pay" not in reminder  # nothing paid of it yet
 
 
 @pytest.mark.slow

@@ -326,11 +326,15 @@ def test_statement_for_a_customer_shows_opening_lines_and_closing(demo_book, tmp
         assert line.reference in body
 
 
-def test_plan_letters_wait_for_the_payment_plan_sheet(demo_book, tmp_path, capsys):
+def test_appeal_letters_wait_for_the_claims_sheet_and_a_book_without_plans_has_no_plan_letters(
+    demo_book, tmp_path, capsys
+):
     book = fresh_copy(demo_book, tmp_path)
-    code, data = run_cli("letters", book, "--as-of", AS_OF, "--kind", "plan", "--no-pdf", "--json", capsys=capsys)
+    code, data = run_cli("letters", book, "--as-of", AS_OF, "--kind", "appeal", "--no-pdf", "--json", capsys=capsys)
     assert code == 0 and data["letters"] == []
     assert any(f["code"] == "kind-not-ready" for f in data["findings"])
+    code, data = run_cli("letters", book, "--as-of", AS_OF, "--kind", "plan", "--no-pdf", "--json", capsys=capsys)
+    assert code == 0 and data["letters"] == [] and not data["findings"]
 
 
 def test_without_a_pdf_engine_the_word_files_are_still_made_and_logged(demo_book, tmp_path, capsys):

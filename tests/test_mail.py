@@ -209,7 +209,10 @@ def fake_context(kind: str) -> dict:
     if kind == "invoice":
         ctx["invoice"] = {**row, "terms_days": "30"}
     if kind == "plan":
-        ctx["plan"]["missed"] = {"number": "3", "due_date": "<missed.due_date>", "amount": "<missed.amount>"}
+        for which, number in (("missed", 3), ("upcoming", 4)):
+            ctx["plan"][which] = {"number": number} | {
+                k: f"<{which}.{k}>" for k in ("due_date", "amount", "paid", "to_pay")
+            }
         ctx["plan"]["installments"] = []
     return ctx
 

@@ -240,6 +240,29 @@ def test_master_document_is_cut_back_into_its_letters_each_numbered_from_one(tmp
     assert pages[0] == 1 and pages[1] > pages[2] > 1
 
 
+def test_a_letter_that_ends_with_a_table_keeps_it_in_its_own_section(tmp_path):
+    """The batch puts each letter's section break in its last paragraph: a letter ending with a table (a
+    signature block) must keep the table, not hand it to the next letter."""
+    from billing_addin.documents.pdf import master_document
+
+    d = docx.Document()
+    d.add_paragraph("Dear {{ customer.name }},")
+    d.add_table(rows=1, cols=1).cell(0, 0).text = "Signed for {{ customer.name }}"
+    path = tmp_path / "ends_with_a_table.docx"
+    d.save(path)
+    renderer = DocxRenderer(path)
+    base = sample_context("dunning")
+    letters = [renderer.render({**base, "customer": {**base["customer"], "name": f"Customer {i}"}}) for i in range(2)]
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(master_document(letters))).read("word/document.xml"))
+    sections: list[str] = [""]
+    for child in body.find(w + "body"):
+        sections[-1] += "".join(child.itertext())
+        if child.find(f"{w}pPr/{w}sectPr") is not None:  # a paragraph that ends a section
+            sections.append("")
+    assert sections[:2] == ["Dear Customer 0,Signed for Customer 0", "Dear Customer 1,Signed for Customer 1"]
+
+
 # --- locale --------------------------------------------------------------------------------------------------
 
 

@@ -182,7 +182,10 @@ def test_check_templates_names_a_broken_template_in_the_books_own_folder(tmp_pat
 def test_help_names_every_button():
     host = FileHost(Path("unused.xlsx"))
     ribbon.dispatch("help", host)
-    for label in ("Validate", "Refresh", "Late Fees", "Dunning Preview", "Make Letters", "Open Output Folder"):
+    for button in ribbon.BUTTONS:
+        if button.tag not in ("fees_preview", "fees_post", "letters_selected", "letters_all_due", "help"):
+            assert button.label in host.messages[0], button.label
+    for label in ("Late Fees", "Make Letters"):
         assert label in host.messages[0]
 
 
@@ -270,6 +273,80 @@ def test_invoices_for_selected_rows_and_statement_for_selected_customer(clean_bo
     assert all((clean_book.parent / "letters" / name).is_file() for name in made) and len(made) == 2
     host = press("statement_selected", clean_book, selection=("Invoices", invoices.rows[:1]))
     assert host.messages[0].startswith("Made 1 statement letter(s)")
+
+
+# --- payment plans ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plan_book(tmp_path) -> Path:
+    """The small plan book of test_plans.py: C1 on plan PP-1 (five installments paid on their days), C2 owing
+    900.00, C3 paid up. No PDFs, so the letter buttons run in a moment."""
+    from test_plans import MONTHLY_200, book_file, pay
+
+    invoices = [
+        ["INV-1", "C1", dt.date(2025, 12, 11), dt.date(2026, 1, 10), 1200.00],
+        ["INV-2", "C2", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 900.00],
+        ["INV-3", "C3", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 300.00],
+    ]
+    payments = [pay(day, 200.00) for day in MONTHLY_200[:5]] + [pay(dt.date(2026, 3, 20), 300.00, "C3", "INV-3")]
+    return book_file(tmp_path, invoices=invoices, payments=payments, settings={"PDF Engine": "None"})
+
+
+def test_propose_plan_asks_how_many_installments_shows_the_schedule_and_adds_it_once_confirmed(plan_book):
+    c2 = read_book(plan_book).sheet("Customers").rows[1]  # C2's row
+    host = press("plan_propose", plan_book, selection=("Customers", [c2]), reply="3", answer=False)
+    [asked] = host.asked
+    assert asked.startswith(f"A payment plan for C2's whole balance, from {AS_OF}: how many installments?")
+    [question] = host.questions
+    assert question.startswith(f"Plan for C2: 900.00 USD, monthly from {AS_OF}.")
+    assert "1: 2026-06-30  300.00\n2: 2026-07-30  300.00\n3: 2026-08-30  300.00" in question
+    assert question.endswith("Add it to the PaymentPlans sheet as Proposed (plan PP-2)?")
+    assert host.messages == ["Nothing was added."] and len(read_book(plan_book).sheet("PaymentPlans").rows) == 1
+
+    host = press("plan_propose", plan_book, selection=("Customers", [c2]), reply="4 every 2 weeks", answer=True)
+    assert host.questions[0].startswith(f"Plan for C2: 900.00 USD, every 2 weeks from {AS_OF}.")
+    assert host.messages[0].startswith("Added plan PP-2 for C2 to PaymentPlans as Proposed.\nWrote ")
+    plans = read_book(plan_book).sheet("PaymentPlans")
+    added = {name: values[-1] for name, values in plans.columns.items()}
+    assert (added["Plan ID"], added["Customer ID"], added["Installments"]) == ("PP-2", "C2", 4)
+    assert (added["Frequency"], added["Status"]) == ("Every 2 Weeks", "Proposed")
+
+
+def test_propose_plan_says_why_when_it_cannot(plan_book):
+    customers = read_book(plan_book).sheet("Customers")
+    c2, c3 = customers.rows[1], customers.rows[2]
+    assert press("plan_propose", plan_book, selection=("Customers", [c2]), reply=None).messages == [
+        "No plan was proposed."
+    ]
+    host = press("plan_propose", plan_book, selection=("Customers", [c2]), reply="six")
+    assert host.messages == ["“six” is not a number of installments such as 6 or 6 weekly: no plan was proposed."]
+    host = press("plan_propose", plan_book, selection=("Customers", [c2]), reply="6 yearly")
+    assert host.messages[0].startswith("“6 yearly”: the frequency must be weekly, every 2 weeks or monthly.")
+    host = press("plan_propose", plan_book, selection=("Customers", [c3]), reply="6")
+    assert host.messages == ["No plan was proposed for C3:\n\nC3 owes nothing on 2026-06-30: no plan is needed."]
+    host = press("plan_propose", plan_book, selection=("Customers", [c2, c3]))
+    assert host.messages[0].startswith("Select one customer: the selection holds 2") and not host.asked
+    host = press("plan_propose", plan_book, selection=("Dashboard", [2]))
+    assert host.messages[0].startswith("Select the customer's row on the Customers sheet") and not host.asked
+    assert len(read_book(plan_book).sheet("PaymentPlans").rows) == 1
+
+
+def test_plan_letters_makes_the_plan_letters_once(plan_book):
+    """PP-1's sixth installment (15 June) is unpaid as of 30 June: its agreement and a missed-installment letter."""
+    host = press("plan_letters", plan_book)
+    assert host.messages[0].startswith(f"Made 2 plan letter(s) in {plan_book.parent.resolve() / 'letters'}.")
+    assert "PLAN-PP-1-A: agreement for C1\nPLAN-PP-1-M6: missed for C1" in host.messages[0]
+    assert "Wrote Letters, Audit" in host.messages[0]
+    log = read_book(plan_book).owned_rows["Letters"]
+    assert [(r["Kind"], r["Customer ID"], r["Reference"]) for r in (dict(zip(log[0], r)) for r in log[1:])] == [
+        ("plan", "C1", "PLAN-PP-1-A"),
+        ("plan", "C1", "PLAN-PP-1-M6"),
+    ]
+    host = press("plan_letters", plan_book)
+    assert (
+        host.messages[0].startswith("Made 0 plan letter(s).") and "Nothing written to the workbook" in host.messages[0]
+    )
 
 
 # --- the blocks the xlwings shell writes -------------------------------------------------------------------------

@@ -138,14 +138,25 @@ def show_letters(result) -> None:
         rows = []
         for x in data["letters"][:20]:
             invoices = ", ".join(x["invoices"][:3]) + (f" +{len(x['invoices']) - 3}" if len(x["invoices"]) > 3 else "")
-            rows.append((x["customer_id"], str(x["level"] or ""), invoices, Path(x["pdf"] or x["docx"]).name))
-        show_table(console.out, (Col("Customer"), Col("Level"), text("Invoices"), Col("PDF")), rows)
+            name = Path(x["pdf"] or x["docx"]).name
+            if data["kind"] == "plan":  # the reference tells a plan's letters apart: PLAN-PP-1-A, -R3, -M2
+                rows.append((x["customer_id"], x["reference"], x["letter"], invoices, name))
+            else:
+                rows.append((x["customer_id"], str(x["level"] or ""), invoices, name))
+        if data["kind"] == "plan":
+            columns = (Col("Customer"), Col("Reference"), Col("Letter"), text("Invoices"), Col("PDF"))
+        else:
+            columns = (Col("Customer"), Col("Level"), text("Invoices"), Col("PDF"))
+        show_table(console.out, columns, rows)
         if n > 20:
             console.out.print(f"... and {n - 20} more")
     if data.get("print_file"):
         console.out.print(f"Print file: {data['print_file']}", markup=False)
+    if data.get("made_before"):
+        console.out.print(f"{data['made_before']} plan letter(s) made as of earlier dates are not made again.")
     if data["skipped"]:
-        console.out.print(f"{len(data['skipped'])} customer(s) get no letter:")
+        who = "letter(s) not made" if data["kind"] == "plan" else "customer(s) get no letter"
+        console.out.print(f"{len(data['skipped'])} {who}:")
         for s in data["skipped"][:20]:
             console.out.print(f"  {s['customer_id']}: {s['reason']}", markup=False)
 

@@ -29,10 +29,19 @@ from billing_addin.core.held_back import held_back_warning, paid_since, split_he
 from billing_addin.core.ledger import VOID, build_ledger
 from billing_addin.core.letter_log import LETTER_COLUMNS, LETTERS_SHEET, LetterRecord
 from billing_addin.core.patch import OwnedSheet, Patch
-from billing_addin.core.plans import plans_as_of
+from billing_addin.core.plans import ACTIVE, BROKEN, LATE, MISSED, PAID, PROPOSED, PlanStanding, plans_as_of
 from billing_addin.core.statements import statements
 from billing_addin.documents import names as naming
-from billing_addin.documents.context import Letter, LetterBuilder, customers_for_rows, invoices_for_rows
+from billing_addin.documents.context import (
+    PLAN_AGREEMENT,
+    PLAN_LETTER_NAMES,
+    PLAN_MISSED,
+    PLAN_REMINDER,
+    Letter,
+    LetterBuilder,
+    customers_for_rows,
+    invoices_for_rows,
+)
 from billing_addin.documents.files import write_whole
 from billing_addin.documents.mail import EmailTemplateError, write_draft
 from billing_addin.documents.pdf import HOW_TO_GET_PDFS, PdfError, detect_engine
@@ -148,10 +157,22 @@ def make_letters(
     if kind == "dunning":  # what parsing DunningLevels found stops dunning letters (an error) or is told
         chosen.findings[:0] = loaded.config.level_findings
     result.findings += chosen.findings
-    letters, repeats = (chosen.letters, []) if again else _not_yet_made(chosen.letters, log)
-    skipped = chosen.skipped + [
-        {"customer_id": x.customer_id, "reason": "already made (use --again to make it again)"} for x in repeats
-    ]
+    made_before = 0
+    if kind == "plan":
+        # A plan's letters build up over its life: those of earlier as-of dates are counted, not listed one by
+        # one on every run, and --again makes only this as-of date's letters again.
+        letters, repeats = _not_yet_made(chosen.letters, plan_log)
+        _, same_day = _not_yet_made(repeats, [r for r in log if r.as_of == as_of])
+        made_before = len(repeats) - len(same_day)
+        skipped = chosen.skipped + [
+            {"customer_id": x.customer_id, "reason": f"{x.reference} already made (use --again to make it again)"}
+            for x in same_day
+        ]
+    else:
+        letters, repeats = (chosen.letters, []) if again else _not_yet_made(chosen.letters, log)
+        skipped = chosen.skipped + [
+            {"customer_id": x.customer_id, "reason": "already made (use --again to make it again)"} for x in repeats
+        ]
     result.data = {
         "as_of": as_of,
         "kind": kind,
@@ -160,6 +181,7 @@ def make_letters(
         "skipped": skipped,
         "print_file": None,
         "interrupted": False,
+        "made_before": made_before,  # plan letters the log has from earlier as-of dates: never made again
     }
     result.counts = {"letters": 0, "skipped": len(skipped), "pdf": 0, "drafts": 0}
     if not letters:
@@ -168,15 +190,19 @@ def make_letters(
 
     # Letters go out today: as of an earlier date, a customer who has paid since is held back (that money is
     # not in the figures); everyone else gets their letter.
-    if kind in ("dunning", "invoice"):
+    if kind in ("dunning", "invoice", "plan"):
         since = paid_since(book, as_of, now.date())
+
+        def asks_for_money(x: Letter) -> bool:  # a plan agreement asks for nothing not yet due
+            return x.customer_id.casefold() in since and x.template != PLAN_AGREEMENT
+
         if since:
             skipped += [
                 {"customer_id": x.customer_id, "reason": since[x.customer_id.casefold()]}
                 for x in letters
-                if x.customer_id.casefold() in since
+                if asks_for_money(x)
             ]
-            letters = [x for x in letters if x.customer_id.casefold() not in since]
+            letters = [x for x in letters if not asks_for_money(x)]
             result.counts["skipped"] = len(skipped)
             if not letters:
                 result.details = f"no {kind} letters made: every customer has paid since {as_of}"
@@ -224,7 +250,9 @@ def make_letters(
             name,
             "",
             f"The letter template {name} is not in {templates}.",
-            "Put it there, or fix Letter Template on the DunningLevels sheet.",
+            "Put it there, or fix Letter Template on the DunningLevels sheet."
+            if kind == "dunning"
+            else f"Copy {name} (and its .email.txt) from {SHIPPED} into that folder.",
         )
         for name in missing
     ]
@@ -269,6 +297,8 @@ def make_letters(
             "kind": m.letter.kind,
             "level": m.letter.level,
             "invoices": list(m.letter.invoices),
+            "reference": m.letter.reference,
+            "letter": PLAN_LETTER_NAMES.get(m.letter.template, m.letter.kind),
             "docx": str(m.docx),
             "pdf": str(m.pdf) if m.pdf else None,
             "email": str(m.eml) if m.eml else None,
@@ -350,15 +380,19 @@ def select_letters(
                 sel.letters += [builder.statement(s) for s in statements(book, cid, first, as_of, ledger=ledger)]
             except KeyError:
                 sel.skipped.append({"customer_id": cid, "reason": "no account lines up to the as-of date"})
-    else:  # plan, appeal: their sheets come with the payment-plan and medical work
-        sheet = "PaymentPlans" if kind == "plan" else "Claims"
+    elif kind == "plan":
+        days = _reminder_days(book)
+        for standing in plans_as_of(book, ledger).plans:
+            if chosen(standing.terms.customer_id):
+                sel.letters += plan_letters(builder, standing, as_of, days)
+    else:  # appeal: its sheets come with the medical work
         sel.findings.append(
             Finding(
                 WARNING,
                 "kind-not-ready",
-                sheet,
+                "Claims",
                 "",
-                f"{kind} letters need a {sheet} sheet, which this version does not read yet.",
+                f"{kind} letters need a Claims sheet, which this version does not read yet.",
                 "Use the template in Word by hand for now.",
             )
         )
@@ -369,26 +403,62 @@ def select_letters(
     return sel
 
 
+def plan_letters(builder: LetterBuilder, standing: PlanStanding, as_of: dt.date, reminder_days: int) -> list[Letter]:
+    """Every letter one plan calls for as at `as_of` (the log then decides which are new):
+
+    - the agreement (payment_plan.docx), for a plan Active or Proposed;
+    - a reminder (installment_reminder.docx) of each installment of an Active plan not paid in full and due
+      within `reminder_days` after the as-of date (as_of <= due <= as_of + reminder_days);
+    - a missed-installment letter (missed_installment.docx) for each installment Late or Missed of an Active
+      or Broken plan.
+    """
+    out = []
+    status = standing.status
+    if status in (ACTIVE, PROPOSED):
+        out.append(builder.plan(standing, PLAN_AGREEMENT))
+    if status == ACTIVE:
+        last = as_of + dt.timedelta(days=reminder_days)
+        out += [
+            builder.plan(standing, PLAN_REMINDER, i)
+            for i in standing.schedule
+            if i.state != PAID and as_of <= i.due <= last
+        ]
+    if status in (ACTIVE, BROKEN):
+        out += [builder.plan(standing, PLAN_MISSED, i) for i in standing.schedule if i.state in (LATE, MISSED)]
+    return out
+
+
+def _reminder_days(book: Book) -> int:
+    """Plan Reminder Days from Settings (default 7); the validation of Settings names a bad value."""
+    try:
+        return max(0, int(book.settings.get("Plan Reminder Days", 7)))
+    except (TypeError, ValueError):
+        return 7
+
+
 def _not_yet_made(letters: list[Letter], log: list[LetterRecord]) -> tuple[list[Letter], list[Letter]]:
     """Letters the log does not have yet, and those it has (same kind, customer, level and invoices; for a
     statement also the same as-of date and period, since statements repeat each period and a clerk may ask
-    for another period on the same day). A statement logged before the log had its period counts for any
-    period of its as-of date, as it did then."""
+    for another period on the same day; for a plan letter the same plan, letter and installment, which its
+    reference names). A statement logged before the log had its period counts for any period of its as-of
+    date, as it did then."""
     done = set()
     for r in log:
         if r.status in ("made", "sent"):
             period = (r.period_start, r.period_end) if r.period_start and r.period_end else None
-            done.add(_key(r.kind, r.customer_id, r.level, r.invoices, r.as_of, period))
+            done.add(_key(r.kind, r.customer_id, r.level, r.invoices, r.as_of, period, r.reference))
     fresh, repeats = [], []
     for x in letters:
-        keys = {_key(x.kind, x.customer_id, x.level, x.invoices, x.as_of, x.period)}
+        keys = {_key(x.kind, x.customer_id, x.level, x.invoices, x.as_of, x.period, x.reference)}
         if x.kind == "statement":
             keys.add(_key(x.kind, x.customer_id, x.level, x.invoices, x.as_of, None))  # an older log's row
         (repeats if keys & done else fresh).append(x)
     return fresh, repeats
 
 
-def _key(kind, customer_id, level, invoices, as_of, period=None):
+def _key(kind, customer_id, level, invoices, as_of, period=None, reference=""):
+    if kind == "plan":  # one per plan, letter and installment, whatever the invoices it covers turn out to be
+        return (kind, customer_id.casefold(), (reference or "").casefold())
     statement = kind == "statement"
     return (
         kind,
@@ -617,6 +687,7 @@ def _record(m: _Made, now: dt.datetime, folder: Path) -> LetterRecord:
         status="made",
         period_start=x.period[0] if x.period else None,
         period_end=x.period[1] if x.period else None,
+        reference=x.reference,
     )
 
 

@@ -26,6 +26,9 @@ LETTER_COLUMNS = (
     # Added after Status, so a log written before it still reads (its statements have no period).
     Column("Period From", 12, DATE_FORMAT),
     Column("Period To", 12, DATE_FORMAT),
+    # Our reference on the letter (D1-C001-20261127, PLAN-PP-1-R3): a plan letter is one per plan, letter and
+    # installment, which only the reference tells apart. Added last, so older logs still read.
+    Column("Reference", 18),
 )
 
 
@@ -43,6 +46,7 @@ class LetterRecord:
     status: str  # made, sent
     period_start: dt.date | None = None  # a statement's first day (None: another kind, or an older log)
     period_end: dt.date | None = None  # a statement's last day
+    reference: str = ""  # our reference on the letter (blank in an older log)
 
     @property
     def date(self) -> dt.date | None:
@@ -67,6 +71,7 @@ class LetterRecord:
             self.status,
             self.period_start,
             self.period_end,
+            self.reference or None,
         )
 
 
@@ -116,6 +121,7 @@ def read_letter_log(rows: list[list[object]]) -> list[LetterRecord]:
                 str(get("Status") or "made"),
                 start if isinstance(start, dt.date) else None,
                 end if isinstance(end, dt.date) else None,
+                str(get("Reference") or "").strip(),
             )
         )
     return out

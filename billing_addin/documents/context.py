@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from billing_addin.core.book import Book
 from billing_addin.core.dunning import DunningDecision, DunningLevel
 from billing_addin.core.ledger import VOID, InvoiceBalance, Ledger
+from billing_addin.core.plans import InstallmentStanding, PlanStanding
 from billing_addin.core.statements import Statement
 from billing_addin.documents import formatting as fmt
 
 SUBJECTS = {1: "Payment reminder", 2: "Past due notice", 3: "Final notice"}
 PAY_WITHIN_DAYS = 14  # what a reminder asks for; the final level asks for 7
 FINAL_PAY_WITHIN_DAYS = 7
+
+# The three plan letters: template, the letter's mark in its reference (PLAN-PP-1-A, -R3, -M2) and its subject.
+PLAN_AGREEMENT, PLAN_REMINDER, PLAN_MISSED = "payment_plan.docx", "installment_reminder.docx", "missed_installment.docx"
+PLAN_MARKS = {PLAN_AGREEMENT: "A", PLAN_REMINDER: "R", PLAN_MISSED: "M"}
+PLAN_LETTER_NAMES = {PLAN_AGREEMENT: "agreement", PLAN_REMINDER: "reminder", PLAN_MISSED: "missed"}
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,70 @@ class LetterBuilder:
         return self._letter(
             "statement", "statement.docx", customer, None, invoices, reference, ctx, period=(st.start, st.end)
         )
+
+    def plan(self, standing: PlanStanding, template: str, installment: InstallmentStanding | None = None) -> Letter:
+        """A payment-plan letter: the agreement (payment_plan.docx), the reminder of an upcoming installment
+        (installment_reminder.docx) or the letter about a missed one (missed_installment.docx).
+
+        Its reference names the plan, the letter and the installment (PLAN-PP-1-A, PLAN-PP-1-R3, PLAN-PP-1-M2)
+        and its level is the installment's number, so the log tells each one apart: none goes out twice."""
+        terms, cur, loc = standing.terms, standing.currency, self.locale
+        customer = self._customer(terms.customer_id)
+        mark = PLAN_MARKS[template]
+        number = installment.number if installment is not None else None
+        reference = f"PLAN-{terms.plan_id}-{mark}" + (str(number) if number is not None else "")
+        what = _installment_name(installment) if installment is not None else ""
+        if template == PLAN_AGREEMENT:
+            subject = f"Payment plan agreement {terms.plan_id}"
+        elif template == PLAN_REMINDER:
+            subject = f"Payment plan {terms.plan_id}: {what} due on {fmt.date(installment.due, loc)}"
+        else:
+            subject = f"Payment plan {terms.plan_id}: {what} not received"
+        ctx = self._base("plan", None, customer, reference, subject, cur)
+        covered = [self.by_invoice[no.casefold()] for no in standing.covered if no.casefold() in self.by_invoice]
+        ctx.update(self._invoices_and_totals(covered, cur))
+
+        def money(cents: int) -> str:
+            return fmt.money(cents, cur, loc)
+
+        def one(i: InstallmentStanding | None) -> dict:
+            if i is None:  # the keys, blank: an e-mail template fails on a missing name, never on a blank one
+                return dict.fromkeys(("number", "due_date", "amount", "paid", "to_pay"), "")
+            return {
+                "number": i.number,
+                "due_date": fmt.date(i.due, loc),
+                "amount": money(i.amount),
+                "paid": money(i.paid),
+                "to_pay": money(i.amount - i.paid),
+            }
+
+        ctx["plan"] = {
+            "id": terms.plan_id,
+            "installments": [
+                {
+                    "number": i.number,
+                    "due_date": fmt.short_date(i.due, loc),
+                    "amount": money(i.amount),
+                    "paid": money(i.paid),
+                    "status": i.state,
+                }
+                for i in standing.schedule
+            ],
+            "total": money(standing.amount_planned),
+            "missed": one(installment if template == PLAN_MISSED else None),
+            "upcoming": one(installment if template == PLAN_REMINDER else None),
+            "start": fmt.date(terms.start, loc),
+            "frequency": terms.frequency,
+            "status": standing.status,
+            "paid": money(standing.paid),
+            "remaining": money(standing.amount_planned - standing.paid),
+            "broken_on": fmt.date(standing.broken_on, loc),
+        }
+        return self._letter("plan", template, customer, number, standing.covered, reference, ctx)
+
+
+def _installment_name(i: InstallmentStanding) -> str:
+    return "the down payment" if i.number == 0 else f"installment {i.number}"
 
 
 def invoices_for_rows(book: Book, ledger: Ledger, rows: Iterable[int]) -> list[InvoiceBalance]:

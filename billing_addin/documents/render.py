@@ -210,7 +210,11 @@ def _master_fragment(body: etree._Element) -> tuple[str, str]:
     section = ""
     if children and children[-1].tag == W + "sectPr":
         section = etree.tostring(children.pop(), encoding="unicode")
-    last_p = next((c for c in reversed(children) if c.tag == W + "p"), None)
+    # The break goes into the last block if it is a paragraph: a letter that ends with a table (a signature block) gets
+    # an empty paragraph after it, or the table would fall into the next letter's section.
+    # (Marks Word leaves after the last paragraph, such as a bookmark's end, are not blocks.)
+    last_block = next((c for c in reversed(children) if c.tag in (W + "p", W + "tbl", W + "sdt")), None)
+    last_p = last_block if last_block is not None and last_block.tag == W + "p" else None
     if last_p is None:
         last_p = etree.SubElement(body, W + "p")
         children.append(last_p)

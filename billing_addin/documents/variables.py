@@ -68,13 +68,22 @@ BY_KIND: dict[str, dict[str, str]] = {
         "dunning.previous_date": "When the previous reminder went out (blank if none).",
         "dunning.pay_by": "The date to pay by (as-of date + 14 days, or + 7 at the final level).",
     },
-    # Filled by later work (payment plans, medical claims); the templates exist so a clerk can style them now.
     "plan": {
-        "plan.id": "Plan reference.",
-        "plan.installments": "Each installment: number, due_date, amount, status.",
-        "plan.total": "The plan's total.",
-        "plan.missed": "The missed installment (missed_installment.docx): number, due_date, amount.",
+        "plan.id": "Plan reference (Plan ID on PaymentPlans).",
+        "plan.installments": "Each installment: number (0 is the down payment), due_date, amount, paid, status "
+        "(Upcoming, Due, Paid, Late or Missed).",
+        "plan.total": "The plan's total: what it covers, down payment and installments together.",
+        "plan.missed": "The missed installment (missed_installment.docx): number, due_date, amount, paid, to_pay.",
+        "plan.upcoming": "The installment a reminder is about (installment_reminder.docx): number, due_date, amount, "
+        "paid, to_pay.",
+        "plan.start": "The plan's first day (Start Date).",
+        "plan.frequency": "Weekly, Every 2 Weeks, Monthly or Custom.",
+        "plan.status": "Proposed, Active, Completed, Broken or Cancelled.",
+        "plan.paid": "Paid towards the plan so far.",
+        "plan.remaining": "What is still to pay under the plan.",
+        "plan.broken_on": "The day the plan broke (blank unless it is Broken).",
     },
+    # Filled by later work (medical claims); the template exists so a clerk can style it now.
     "appeal": {
         "claim.number": "Claim number.",
         "claim.payer": "Payer name.",
@@ -95,6 +104,7 @@ TEMPLATE_KINDS: dict[str, str] = {
     "past_due.docx": "dunning",
     "final_notice.docx": "dunning",
     "payment_plan.docx": "plan",
+    "installment_reminder.docx": "plan",
     "missed_installment.docx": "plan",
     "claim_appeal.docx": "appeal",
 }

@@ -33,6 +33,10 @@ class Host(Protocol):
 
     def confirm(self, text: str, title: str = "Billing") -> bool: ...
 
+    def ask(self, text: str, default: str = "", title: str = "Billing") -> str | None:
+        """Ask the user to type an answer (an input box); None when they cancel."""
+        ...
+
     def status(self, text: str | None) -> None:
         """Show `text` in the status bar; None gives the status bar back to Excel."""
         ...
@@ -44,7 +48,8 @@ class FileHost:
     """A host over a workbook file: read with the reader, patches applied with the safe file writer.
 
     selection: (sheet title, Excel row numbers) as if the user had selected them; answer: what confirm()
-    returns. What the user would have seen is kept in `messages`, `statuses`, `questions` and `opened`.
+    returns; reply: what the user types where ask() asks (None: they cancel). What the user would have seen is
+    kept in `messages`, `statuses`, `questions` (confirm), `asked` (ask) and `opened`.
     """
 
     def __init__(
@@ -53,10 +58,13 @@ class FileHost:
         selection: tuple[str | None, list[int]] = (None, []),
         answer: bool = True,
         now: dt.datetime | None = None,
+        reply: str | None = None,
     ) -> None:
         self.book_path = Path(path)
         self._selection = selection
         self.answer = answer
+        self.reply = reply
+        self.asked: list[str] = []
         self.now = now
         self._stamp = None
         self._backups = 5
@@ -96,6 +104,10 @@ class FileHost:
     def confirm(self, text: str, title: str = "Billing") -> bool:
         self.questions.append(text)
         return self.answer
+
+    def ask(self, text: str, default: str = "", title: str = "Billing") -> str | None:
+        self.asked.append(text)
+        return self.reply
 
     def status(self, text: str | None) -> None:
         self.statuses.append(text)

@@ -10,6 +10,7 @@ tells the user what happened in one message. Whatever goes wrong, the user sees 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from billing_addin import commands
 from billing_addin.commands.letters import make_letters, output_folder, templates_folder
+from billing_addin.commands.plans import propose
 from billing_addin.core.book import Book
 from billing_addin.core.findings import Finding
 from billing_addin.core.held_back import cause
@@ -55,7 +57,12 @@ def _listed(lines: list[str]) -> str:
 
 
 def _findings_text(findings: list[Finding]) -> str:
-    return _listed([f"{f.sheet}!{f.cell}: {f.message}" if f.cell else f"{f.sheet}: {f.message}" for f in findings])
+    return _listed(
+        [
+            f"{f.sheet}!{f.cell}: {f.message}" if f.cell else f"{f.sheet}: {f.message}" if f.sheet else f.message
+            for f in findings
+        ]
+    )
 
 
 # --- the handlers --------------------------------------------------------------------------------------------
@@ -229,6 +236,10 @@ def _make_letters(host: Host, book: Book, kind: str, **selection) -> None:
     if result.data.get("folder") and result.counts.get("letters"):
         text += f" in {result.data['folder']}"
     text += "."
+    if kind == "plan" and result.data.get("letters"):  # a customer may get several: say which is which
+        text += "\n\n" + _listed(
+            [f"{x['reference']}: {x['letter']} for {x['customer_id']}" for x in result.data["letters"]]
+        )
     held = [
         f"{s['customer_id']}: {s['reason']}" for s in result.data.get("skipped", []) if s["reason"].startswith("held")
     ]
@@ -276,6 +287,72 @@ def statement_selected(host: Host) -> None:
     _make_letters(host, book, "statement", customers=customers)
 
 
+def _installments_answer(text: str) -> tuple[int, str] | None:
+    """ "6" -> (6, "monthly"); "6 weekly", "12 every 2 weeks" -> the number and the frequency; else None."""
+    match = re.fullmatch(r"\s*(\d{1,3})\s*(.*?)\s*", text)
+    return (int(match[1]), match[2] or "monthly") if match else None
+
+
+def plan_propose(host: Host) -> None:
+    book = host.read_book()
+    customers = _selected_customers(host, book)
+    if not customers:
+        return
+    if len(customers) > 1:
+        host.message(f"Select one customer: the selection holds {len(customers)} ({', '.join(customers[:5])}...).")
+        return
+    [customer] = customers
+    as_of = _as_of(book)
+    reply = host.ask(
+        f"A payment plan for {customer}'s whole balance, from {as_of}: how many installments?\n"
+        "Monthly unless you say otherwise, e.g. 6, 6 weekly, 6 every 2 weeks.",
+        default="6",
+    )
+    if reply is None or not reply.strip():
+        host.message("No plan was proposed.")
+        return
+    asked = _installments_answer(reply)
+    if asked is None:
+        host.message(f"“{reply}” is not a number of installments such as 6 or 6 weekly: no plan was proposed.")
+        return
+    try:
+        result = propose(book, customer, installments=asked[0], frequency=asked[1], as_of=as_of, add=True)
+    except ValueError:
+        host.message(f"“{reply}”: the frequency must be weekly, every 2 weeks or monthly. No plan was proposed.")
+        return
+    except KeyError:
+        host.message(f"{customer} has no invoices on the Invoices sheet: no plan was proposed.")
+        return
+    data = result.data
+    if "installments" not in data:  # stopped, held back, nothing owed, two currencies, does not add up
+        host.message(f"No plan was proposed for {customer}:\n\n{_findings_text(result.errors)}")
+        return
+    schedule = [
+        f"{'Down payment' if i['number'] == 0 else i['number']}: {i['due']}  {i['amount']}"
+        for i in data["installments"]
+    ]
+    text = (
+        f"Plan for {data['customer_id']}: {data['amount_planned']} {data['currency']}, "
+        f"{data['frequency'].lower()} from {data['start']}.\n\n{_listed(schedule)}"
+    )
+    if result.patch.is_empty:  # no PaymentPlans sheet, or not the columns a plan needs
+        host.message(f"{text}\n\nThe plan cannot be added:\n{_findings_text(result.errors)}")
+        return
+    if not host.confirm(f"{text}\n\nAdd it to the PaymentPlans sheet as Proposed (plan {data['plan_id']})?"):
+        host.message("Nothing was added.")
+        return
+    written = host.apply(result.patch)
+    host.message(
+        f"Added plan {data['plan_id']} for {data['customer_id']} to PaymentPlans as Proposed.\n{written}.\n\n"
+        "Plan Letters makes the agreement for the customer to sign; mark the plan Active once they agree."
+    )
+
+
+def plan_letters(host: Host) -> None:
+    book = host.read_book()
+    _make_letters(host, book, "plan")
+
+
 def open_output_folder(host: Host) -> None:
     folder = output_folder(host.read_book(), _saved_path(host).parent)
     folder.mkdir(parents=True, exist_ok=True)
@@ -306,6 +383,9 @@ Dunning Preview: who would get which reminder, and who is skipped and why.
 Make Letters: reminders for the selected customers, or for everyone due.
 Invoices for Selected Rows: invoice letters for the rows selected on the Invoices sheet.
 Statement for Selected Customer: a statement of account for the selected customer.
+Propose Plan for Selected Customer: a payment plan's schedule for the customer's balance; added to
+PaymentPlans as Proposed if you say so.
+Plan Letters: plan agreements, reminders of installments due soon, and letters about missed installments.
 Open Output Folder: where the letters are.
 Check Templates: find broken tags in the Word templates before making letters.
 
@@ -327,6 +407,8 @@ BUTTONS: tuple[Button, ...] = (
     Button("letters_all_due", "All Due", letters_all_due),
     Button("invoices_selected", "Invoices for Selected Rows", invoices_selected),
     Button("statement_selected", "Statement for Selected Customer", statement_selected),
+    Button("plan_propose", "Propose Plan for Selected Customer", plan_propose),
+    Button("plan_letters", "Plan Letters", plan_letters),
     Button("open_output_folder", "Open Output Folder", open_output_folder),
     Button("check_templates", "Check Templates", check_templates),
     Button("help", "Help", show_help),

@@ -138,6 +138,22 @@ class XlwingsHost:
     def confirm(self, text: str, title: str = "Billing") -> bool:
         return self.book.app.alert(text, title=title, buttons="yes_no") == "yes"
 
+    def ask(self, text: str, default: str = "", title: str = "Billing") -> str | None:
+        if sys.platform.startswith("win"):
+            # Excel's own input box; Type=2 asks for text. It gives False when the user cancels.
+            answer = self.book.app.api.InputBox(text, title, default, Type=2)
+            return None if answer is False else str(answer)
+        # macOS: AppleScript's own dialog through osascript (untried in Excel here; Cancel exits non-zero).
+        script = (
+            "on run argv",
+            "display dialog (item 1 of argv) default answer (item 2 of argv) with title (item 3 of argv)",
+            "return text returned of result",
+            "end run",
+        )
+        lines = [arg for line in script for arg in ("-e", line)]
+        done = subprocess.run(["osascript", *lines, text, default, title], capture_output=True, text=True)
+        return done.stdout.rstrip("\n") if done.returncode == 0 else None
+
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text if text else False
 
