@@ -108,6 +108,7 @@ def demo_letters(path: Path, as_of: dt.date) -> Path:
         ("invoice", {"rows": newest}, "invoices for the 3 newest invoice rows"),
         ("statement", {"customers": [customer]}, f"a statement of account for {customer}"),
         ("dunning", {}, "dunning letters, one per customer due one"),
+        ("plan", {}, "payment-plan letters: agreements to sign, installment reminders, missed installments"),
     )
     folder = path.parent
     for kind, selection, what in runs:
