@@ -276,15 +276,22 @@ def invoices_selected(host: Host) -> None:
         _make_letters(host, book, "invoice", rows=rows)
 
 
-def statement_selected(host: Host) -> None:
-    book = host.read_book()
+def _one_selected_customer(host: Host, book) -> str | None:
+    """The one customer the selection names, or None after telling the clerk why not."""
     customers = _selected_customers(host, book)
     if not customers:
-        return
+        return None
     if len(customers) > 1:
         host.message(f"Select one customer: the selection holds {len(customers)} ({', '.join(customers[:5])}...).")
-        return
-    _make_letters(host, book, "statement", customers=customers)
+        return None
+    return customers[0]
+
+
+def statement_selected(host: Host) -> None:
+    book = host.read_book()
+    customer = _one_selected_customer(host, book)
+    if customer is not None:
+        _make_letters(host, book, "statement", customers=[customer])
 
 
 def _installments_answer(text: str) -> tuple[int, str] | None:
@@ -295,13 +302,9 @@ def _installments_answer(text: str) -> tuple[int, str] | None:
 
 def plan_propose(host: Host) -> None:
     book = host.read_book()
-    customers = _selected_customers(host, book)
-    if not customers:
+    customer = _one_selected_customer(host, book)
+    if customer is None:
         return
-    if len(customers) > 1:
-        host.message(f"Select one customer: the selection holds {len(customers)} ({', '.join(customers[:5])}...).")
-        return
-    [customer] = customers
     as_of = _as_of(book)
     reply = host.ask(
         f"A payment plan for {customer}'s whole balance, from {as_of}: how many installments?\n"
