@@ -390,6 +390,13 @@ PAYMENTS = SheetSpec(
             width=14,
         ),
         Field("Notes", Kind.TEXT, "Anything else.", aliases=("Note", "Comments", "Memo"), width=24),
+        Field(
+            "Bank Transaction ID",
+            Kind.ID,
+            "The bank's or processor's id of the line it came from (billing payments post fills it): never imported twice.",
+            aliases=("Bank Ref", "Transaction Ref", "FITID"),
+            width=16,
+        ),
     ),
 )
 
@@ -690,6 +697,50 @@ PLAN_INSTALLMENTS = SheetSpec(
     ),
 )
 
+PAYER_ALIASES = SheetSpec(
+    name="PayerAliases",
+    table="tblPayerAliases",
+    description="Who a payer on the bank statement is: a name or account -> a Customer ID. `billing payments post` "
+    "adds a row each time the clerk confirms a match.",
+    aliases=("Payer Aliases", "Payers"),
+    when_missing=None,
+    fields=(
+        Field("Payer", Kind.TEXT, "The payer's name or account (IBAN) as the bank shows it.", required=True, width=30),
+        CUSTOMER_ID,
+    ),
+)
+
+IMPORT_PROFILES = SheetSpec(
+    name="ImportProfiles",
+    table="tblImportProfiles",
+    description="For a bank file with unusual headers: which header holds which field (billing payments import "
+    "--profile NAME).",
+    aliases=("Import Profiles",),
+    when_missing=None,
+    fields=(
+        Field("Profile", Kind.TEXT, "A name for the bank's file, e.g. Sparkasse.", required=True, width=16),
+        Field(
+            "Field",
+            Kind.CHOICE,
+            "The field: date, amount, credit, debit, reference, payer, account, transaction_id, currency.",
+            required=True,
+            choices=(
+                "date",
+                "amount",
+                "credit",
+                "debit",
+                "reference",
+                "payer",
+                "account",
+                "transaction_id",
+                "currency",
+            ),
+            width=14,
+        ),
+        Field("Header", Kind.TEXT, "The header text in the bank's file.", required=True, width=24),
+    ),
+)
+
 INPUT_SHEETS: tuple[SheetSpec, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -700,6 +751,8 @@ INPUT_SHEETS: tuple[SheetSpec, ...] = (
     DUNNING_LEVELS,
     PAYMENT_PLANS,
     PLAN_INSTALLMENTS,
+    PAYER_ALIASES,
+    IMPORT_PROFILES,
 )
 
 SETTINGS_SHEET = "Settings"
@@ -758,6 +811,19 @@ SETTINGS: tuple[SettingSpec, ...] = (
         Kind.DATE,
         "The date balances are computed for; blank = today.",
         aliases=("As Of", "As Of Date", "Report Date"),
+    ),
+    SettingSpec(
+        "Match Tolerance",
+        Kind.NUMBER,
+        "How far short of what it pays a bank payment may be (a bank fee, an early-payment discount) and still pay "
+        "the invoices its reference names; what is short stays open.",
+        default=10.0,
+    ),
+    SettingSpec(
+        "Match Tolerance %",
+        Kind.NUMBER,
+        "The same as a percent of the payment; the larger of the two counts.",
+        default=1.0,
     ),
     SettingSpec(
         "Plan Misses Allowed",
@@ -865,7 +931,18 @@ def setting_spec(name: str) -> SettingSpec | None:
 
 
 # Sheets the add-in owns and re-writes whole; a user's edits there are replaced.
-OWNED_SHEETS = ("Findings", "Audit", "Letters", "Balances", "Aging", "Dunning", "Dashboard", "PlanSchedule")
+BANK_IMPORT_SHEET = "Bank Import"
+OWNED_SHEETS = (
+    "Findings",
+    "Audit",
+    "Letters",
+    "Balances",
+    "Aging",
+    "Dunning",
+    "Dashboard",
+    "PlanSchedule",
+    BANK_IMPORT_SHEET,
+)
 # Owned sheets whose earlier rows matter (logs): the reader keeps their raw rows.
-LOG_SHEETS = ("Audit", "Letters")
+LOG_SHEETS = ("Audit", "Letters", BANK_IMPORT_SHEET)
 INSTRUCTIONS_SHEET = "Instructions"
