@@ -76,17 +76,19 @@ def _number_core(invoice_no: str) -> str | None:
 
 
 class OpenInvoices:
-    """The open invoices of a ledger, found by number as people type it and by customer."""
+    """The open invoices of a ledger, found by number as people type it, by customer and by balance."""
 
     def __init__(self, ledger: Ledger):
         self.by_customer: dict[str, list[InvoiceBalance]] = defaultdict(list)
         self.by_core: dict[str, list[InvoiceBalance]] = defaultdict(list)
         self.by_no: dict[str, InvoiceBalance] = {}
+        self.by_balance: dict[int, list[InvoiceBalance]] = defaultdict(list)
         for inv in ledger.invoices.values():
             if inv.status == VOID or inv.outstanding <= 0 or inv.invoice_date > ledger.as_of:
                 continue
             self.by_customer[inv.customer_id.casefold()].append(inv)
-            self.by_no[normalize_name(inv.invoice_no)] = inv
+            self.by_no[_compact(inv.invoice_no)] = inv
+            self.by_balance[inv.outstanding].append(inv)
             core = _number_core(inv.invoice_no)
             if core:
                 self.by_core[core].append(inv)
@@ -94,16 +96,23 @@ class OpenInvoices:
             invoices.sort(key=lambda i: (i.due_date, i.row))
 
     def named_in(self, text: str) -> list[InvoiceBalance]:
-        """The open invoices a reference names: 'INV 24081', 'inv#24081', '24081', several in one line."""
+        """The open invoices a reference names: 'INV 24081', 'inv#24081', '24081', several in one line. Words
+        are tried alone and joined with the next one or two ('INV 24081' is 'inv24081'), digits by their run."""
         found: dict[str, InvoiceBalance] = {}
-        words = normalize_name(text)
-        for no, inv in self.by_no.items():
-            if no and f" {no} " in f" {words} ":
-                found[inv.invoice_no] = inv
+        words = normalize_name(text).split()
+        for k in range(len(words)):
+            for n in (1, 2, 3):
+                inv = self.by_no.get("".join(words[k : k + n])) if k + n <= len(words) else None
+                if inv is not None:
+                    found[inv.invoice_no] = inv
         for run in _DIGITS.findall(text):
-            for inv in self.by_core.get(run.lstrip("0") or run, []) + self.by_core.get(run, []):
+            for inv in self.by_core.get(run, ()):
                 found[inv.invoice_no] = inv
         return sorted(found.values(), key=lambda i: (i.due_date, i.row))
+
+
+def _compact(text: str) -> str:
+    return _WORD.sub("", text.casefold())
 
 
 def _names(invoices: Iterable[InvoiceBalance]) -> str:
@@ -189,7 +198,7 @@ def _credit(line, open_invoices: OpenInvoices, aliases, names, tolerance: Tolera
         return Proposal(line, SUGGESTED, None, (), why, ranked[:MAX_CANDIDATES])
     if customer is not None:
         return _by_customer(line, customer, known_how, open_invoices, tolerance)
-    same = [i for invoices in open_invoices.by_customer.values() for i in invoices if i.outstanding == amount]
+    same = open_invoices.by_balance.get(amount, [])
     if same:
         ranked = tuple(
             Candidate(i.customer_id, (i.invoice_no,), f"open balance of {i.invoice_no} equals the amount") for i in same
