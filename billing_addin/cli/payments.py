@@ -8,10 +8,15 @@ from pathlib import Path
 
 from billing_addin.cli import console
 from billing_addin.cli.memory import gc_paused
+from billing_addin.cli.parallel_refresh import parts_for, run_parts
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, load, write_patch
+from billing_addin.cli.workbook_files import audit_user, load, read, write_patch
 from billing_addin.commands import payments as payment_commands
+from billing_addin.core.checks import run_checks
+from billing_addin.core.config import read_config
+from billing_addin.core.ledger import Ledger, build_ledger
 from billing_addin.core.schema import IMPORT_PROFILES
+from billing_addin.loader import LoadedBook, check_book, resolve_as_of
 
 
 def register(sub) -> None:
@@ -47,9 +52,9 @@ def _profile(book, name: str | None) -> dict[str, str] | None:
 def cmd_import(args: argparse.Namespace) -> int:
     from billing_addin.bank import BankFileError, read_statement  # the file formats' parsers: when asked for
 
-    loaded, stamp = load(args.book, args.as_of, for_write=args.write)
+    book, stamp = read(args.book, for_write=args.write)
     try:
-        profile = _profile(loaded.book, args.profile)
+        profile = _profile(book, args.profile)
         statements = [read_statement(path, profile) for path in args.files]
     except (BankFileError, ValueError, OSError) as e:
         console.err.print(f"billing: nothing imported: {e}", markup=False)
@@ -59,7 +64,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             console.err.print(f"{path.name}: columns not read: {', '.join(st.ignored_columns)}", markup=False)
     lines = [line for st in statements for line in st.lines]
     with gc_paused():
-        result = payment_commands.import_payments(loaded, lines, user=audit_user(loaded))
+        loaded, ledger = checked_beside_ledger(book, resolve_as_of(book, args.as_of))
+        result = payment_commands.import_payments(loaded, lines, user=audit_user(loaded), ledger=ledger)
     if result.data.get("stopped"):
         return console.show_stopped(args, result)
     if args.json:
@@ -69,6 +75,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.write and not write_patch(args.book, result, loaded, stamp):
         return console.EXIT_NOT_WRITTEN
     return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+
+
+def checked_beside_ledger(book, as_of) -> tuple[LoadedBook, Ledger | None]:
+    """The loaded book and its ledger as at `as_of`. A big book's checks run in a forked process while this one
+    builds the ledger (the two take about as long); the checks' findings come back, the book stays here."""
+    config = read_config(book)
+    if parts_for(book) <= 1:
+        return check_book(book, as_of, config), None
+
+    def part(k: int):
+        return build_ledger(book, as_of) if k == 0 else tuple(run_checks(book, as_of, config))
+
+    ledger, findings = run_parts(part, 2)
+    return LoadedBook(book, config, as_of, findings), ledger
 
 
 def show_lines(result, sources: list[str]) -> None:

@@ -13,7 +13,7 @@ from billing_addin.core.bank_import import ImportRow, import_sheet, mark_posted,
 from billing_addin.core.bank_lines import BankLine
 from billing_addin.core.book import Book
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
-from billing_addin.core.ledger import build_ledger
+from billing_addin.core.ledger import Ledger, build_ledger
 from billing_addin.core.matching import (
     AUTO,
     DEBIT,
@@ -40,8 +40,9 @@ def import_payments(
     *,
     now: dt.datetime | None = None,
     user: str | None = None,
+    ledger: Ledger | None = None,
 ) -> Result:
-    """Match bank lines as at `as_of`: data["lines"] (line, date, amount, currency, reference, payer, match,
+    """Match bank lines as at `as_of` (`ledger`: the book's ledger as at that date, when the caller has it): data["lines"] (line, date, amount, currency, reference, payer, match,
     customer_id, invoices, why, candidates). The patch rewrites the Bank Import sheet: its earlier rows as the
     clerk left them, then a row per new line (a line already imported, on the sheet or in Payments, is skipped)."""
     loaded = loaded_at(loaded, as_of)
@@ -56,7 +57,7 @@ def import_payments(
     )
     proposals = match_lines(
         lines,
-        build_ledger(book, as_of),
+        ledger if ledger is not None and ledger.as_of == as_of else build_ledger(book, as_of),
         payer_aliases=payer_aliases(book),
         customer_names=customer_names(book),
         known_keys=known_keys(book, previous),
