@@ -38,7 +38,9 @@ def test_columns_report_shows_each_header_cell_its_field_and_what_is_ignored(tmp
     pay = report["Payments"]
     ignored = {c["header"]: c for c in pay["ignored"]}
     assert ignored["Setled Date"]["looks_like"] == {"sheet": "Payments", "field": "Payment Date"}
-    assert ignored["Paperless Bill"]["looks_like"] is None and ignored["Paperless Bill"]["cell"] == "J3"
+    assert (
+        ignored["Paperless Bill"]["looks_like"] is None and ignored["Paperless Bill"]["cell"] == "K3"
+    )  # after Bank Transaction ID
     assert {"field": "Payment Date", "required": True} in pay["missing"]
     assert report["Customers"]["table"] == "tblCustomers"
 

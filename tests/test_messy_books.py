@@ -84,7 +84,9 @@ def test_the_refused_shapes_say_where_and_what(data, tmp_path, capsys):
     code, got = run(capsys, "refresh", path, "--as-of", AS_OF, "--json")
     assert code == 1 and got["stopped"] is True and "portfolio" not in got
     missing = [f for f in got["findings"] if f["code"] == "missing-column"]
-    assert [(f["sheet"], f["cell"]) for f in missing] == [("Payments", "J1")]
+    assert [(f["sheet"], f["cell"]) for f in missing] == [
+        ("Payments", "K1")
+    ]  # right of Bank Transaction ID, the last header
     assert "no Payment Date column" in missing[0]["message"]
     unread = [f for f in got["findings"] if f["code"] == "column-not-read"]
     assert unread == [] or all(f["severity"] == "warning" for f in unread)

@@ -398,7 +398,11 @@ def _invoice_events(book: Book, as_of: dt.date, find: _Lookups, default_terms: i
             continue
         canonical, customer_currency, terms = known(cid) or customer(cid)
         if due is None:
-            due = issued + dt.timedelta(days=default_terms if terms is None else terms)
+            days = default_terms if terms is None else terms
+            try:
+                due = issued + dt.timedelta(days=days)
+            except OverflowError:  # terms typed as -739097: validation names the cell; the rest still adds up
+                due = dt.date.max if days > 0 else dt.date.min
         currency = cur or customer_currency or default_currency
         # All fields in order: keyword arguments cost a third more, 100k times.
         inv = InvoiceBalance(

@@ -145,6 +145,15 @@ class PlansAsOf:
 # --- the schedule ---------------------------------------------------------------------------------------
 
 
+def plus_days(day: dt.date, days: int) -> dt.date:
+    """`day` moved by `days`, held at the calendar's ends (a date typed as 9999-12-31 is a typo validation
+    reports; it must not stop the other plans)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, or the month's last day when it has no such day: 31 January + 1 month is
     28 (or 29) February, and + 2 months 31 March (counted from the first date, never from a clamped one)."""
@@ -156,9 +165,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def due_date(start: dt.date, frequency: str, periods: int) -> dt.date:
     """The date `periods` periods after `start`."""
     if frequency == WEEKLY:
-        return start + dt.timedelta(days=7 * periods)
+        return plus_days(start, 7 * periods)
     if frequency == BIWEEKLY:
-        return start + dt.timedelta(days=14 * periods)
+        return plus_days(start, 14 * periods)
     if frequency == MONTHLY:
         return add_months(start, periods)
     raise PlanError(f"frequency {frequency!r} has no dates of its own")
@@ -358,7 +367,7 @@ def _covered(terms: PlanTerms, ledger: Ledger) -> list[InvoiceBalance]:
         wanted = {n.casefold() for n in terms.invoices}
         return [i for i in ledger.invoices.values() if i.invoice_no.casefold() in wanted]
     cid = terms.customer_id.casefold()
-    eve = terms.start - dt.timedelta(days=1)
+    eve = plus_days(terms.start, -1)
     return [
         i
         for i in ledger.invoices.values()
@@ -374,7 +383,7 @@ def _owed_before(inv: InvoiceBalance, start: dt.date) -> int:
     owes its amount."""
     if inv.invoice_date >= start:
         return inv.amount
-    return inv.principal_on(start - dt.timedelta(days=1))
+    return inv.principal_on(plus_days(start, -1))
 
 
 def _paid_by(covered: list[InvoiceBalance], start: dt.date, planned: int):
@@ -417,7 +426,7 @@ def plan_standing(terms: PlanTerms, ledger: Ledger, misses_allowed: int) -> Plan
         )
     paid_by, changes = _paid_by(covered, terms.start, planned)
     paid_now = paid_by(as_of)
-    grace = dt.timedelta(days=terms.grace_days)
+    grace = terms.grace_days
 
     def paid_in_full_on(cumulative: int) -> dt.date | None:
         return next((d for d in changes if d <= as_of and paid_by(d) >= cumulative), None)
@@ -430,7 +439,7 @@ def plan_standing(terms: PlanTerms, ledger: Ledger, misses_allowed: int) -> Plan
         cumulative += inst.amount
         paid = max(0, min(inst.amount, paid_now - before))
         done = paid_in_full_on(cumulative) if paid >= inst.amount else None
-        missed_on = inst.due + grace + dt.timedelta(days=1)
+        missed_on = plus_days(inst.due, grace + 1)
         if missed_on <= as_of and (done is None or done >= missed_on):
             misses.append(missed_on)
         states.append((inst, paid, done))
@@ -452,7 +461,7 @@ def plan_standing(terms: PlanTerms, ledger: Ledger, misses_allowed: int) -> Plan
             state, late = PAID, max(0, ((done or inst.due) - inst.due).days)
         elif inst.due > as_of:
             state, late = UPCOMING, 0
-        elif as_of <= inst.due + grace:
+        elif as_of <= plus_days(inst.due, grace):
             state, late = DUE, (as_of - inst.due).days
         else:
             state, late = (MISSED if status in (BROKEN, CANCELLED) else LATE), (as_of - inst.due).days
@@ -488,7 +497,7 @@ def _reason(terms, status, standing, misses, broken_on, allowed, planned, paid, 
 def promise_state(inv: InvoiceBalance, date: dt.date, amount: int | None, as_of: dt.date, grace_days: int) -> str:
     """Pending until the promise date plus grace, unless kept by then; Kept once payments (and credits) after
     the due date reach the promised amount (blank: nothing is owed); else Broken."""
-    deadline = date + dt.timedelta(days=grace_days)
+    deadline = plus_days(date, grace_days)
     until = min(as_of, deadline)
     if amount is None:
         kept = inv.principal_on(until) <= 0
