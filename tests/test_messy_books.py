@@ -101,7 +101,7 @@ def test_the_refused_shapes_say_where_and_what(data, tmp_path, capsys):
     path = write_shape(tmp_path / "titled.xlsx", data, Shape("titled, no date", False, without_payment_date))
     code, got = run(capsys, "refresh", path, "--as-of", AS_OF, "--json")
     missing = [f for f in got["findings"] if f["code"] == "missing-column"]
-    assert code == 1 and [(f["sheet"], f["cell"]) for f in missing] == [("Payments", "J3")]
+    assert code == 1 and [(f["sheet"], f["cell"]) for f in missing] == [("Payments", "K3")]
 
 
 def test_yes_no_under_hold_until_is_one_finding_for_the_column(data, tmp_path, capsys):
