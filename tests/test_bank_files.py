@@ -11,6 +11,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from billing_addin.bank import BankFileError, Statement, detect, read_statement
 from billing_addin.bank.values import Amounts, BadValue, Pending, exact_cents
@@ -171,6 +173,12 @@ def test_a_profile_naming_a_header_the_file_lacks_says_which(tmp_path):
         read_statement(path, {"Datum": "Datum"})
     with pytest.raises(BankFileError, match="date_order"):
         read_statement(path, {"date_order": "sometimes"})
+    us = write(tmp_path, "us.csv", "Date,Amount\n03/04/2025,1.00\n03/31/2025,2.00\n")
+    with pytest.raises(BankFileError) as e:
+        read_statement(us, {"date_order": "DMY"})
+    assert (e.value.line, e.value.column) == (3, "Date")
+    assert "'03/31/2025' is not a real date read as day/month/year (the file's profile)" in str(e.value)
+    assert [x.date for x in read_statement(us, {"date_order": "MDY"}).lines] == [D(2025, 3, 4), D(2025, 3, 31)]
 
 
 def test_a_csv_without_a_date_column_is_refused_naming_its_headers_and_the_names_accepted(tmp_path):
@@ -838,3 +846,38 @@ def test_exact_cents_of_xml_and_ofx_amounts():
 
 def test_bank_lines_are_the_core_type():
     assert BankLine.__module__ == "billing_addin.core.bank_lines"
+
+
+SAMPLES = {
+    "de.csv": GERMAN_CSV,
+    "uk.csv": UK_CSV,
+    "stripe.csv": STRIPE_CSV,
+    "paypal.csv": PAYPAL_CSV,
+    "square.csv": SQUARE_CSV,
+    "sgml.ofx": OFX_SGML,
+    "xml.ofx": OFX_XML,
+    "camt053.xml": CAMT053,
+    "camt054.xml": CAMT054,
+    "mt940.sta": MT940,
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(sorted(SAMPLES)),
+    cuts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 40), st.binary(max_size=6)), max_size=4),
+)
+def test_damaged_files_are_read_or_refused_with_a_bank_file_error(tmp_path, name, cuts):
+    # Bytes deleted, replaced or added anywhere: the reader returns lines or a BankFileError, nothing else.
+    data = bytearray(SAMPLES[name].encode("utf-8"))
+    for at, length, new in cuts:
+        at %= len(data) + 1
+        data[at : at + length] = new
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    try:
+        s = read_statement(path)
+    except BankFileError as e:
+        assert str(e).startswith(name)
+    else:
+        assert all(isinstance(x.amount, int) and isinstance(x.date, dt.date) for x in s.lines)

@@ -58,6 +58,8 @@ def _classify(text: str, fixed: str | None) -> tuple[int, object, object]:
         d = parse_date(t, DateOrder(fixed))
         if isinstance(d, dt.date):
             return _DATE, d, None
+        if "Date Order" in d:  # numeric, but no real date in the profile's order
+            return _BAD, f"is not a real date read as {ORDER_NAMES[fixed]} (the file's profile)", None
     else:
         md, dm = parse_date(t, DateOrder(MDY)), parse_date(t, DateOrder(DMY))
         md_ok, dm_ok = isinstance(md, dt.date), isinstance(dm, dt.date)

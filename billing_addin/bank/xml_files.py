@@ -57,6 +57,13 @@ def parse_xml(path: Path, source: str) -> tuple[ET.Element, dict[ET.Element, int
             "Download the statement again from the bank's own site; do not import a file from elsewhere.",
             line=parser.parser.CurrentLineNumber,
         ) from None
+    except LookupError as e:  # <?xml encoding="..."?> names no encoding there is
+        raise BankFileError(
+            source,
+            f"declares a text encoding that does not exist ({e})",
+            "The file is damaged: download it again from the bank.",
+            line=1,
+        ) from None
     except ET.ParseError as e:
         line, column = e.position
         reason = str(e).split(":")[0]
