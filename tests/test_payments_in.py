@@ -228,3 +228,49 @@ def test_import_write_post_and_never_again(tmp_path):
     assert normalize_name("Harbor Dental Group") in {
         normalize_name(p) for p in book.sheet("PayerAliases").columns["Payer"]
     }
+
+
+def test_billing_payments_import_and_post_from_real_bank_files(tmp_path, capsys):
+    """The command line on a semicolon CSV with decimal commas (a German bank's export) and a camt.053 file: the
+    lines land on the Bank Import sheet with their match and why, the approved ones go to Payments, and the same
+    files imported again post nothing."""
+    import json
+
+    from billing_addin.cli.app import main
+
+    path = workbook(tmp_path)
+    csv_file = tmp_path / "umsaetze.csv"
+    csv_file.write_text(
+        "Buchungstag;Betrag;Währung;Verwendungszweck;Auftraggeber;Transaktions-ID\n"
+        "29.06.2026;1.200,00;USD;RE INV-24081;Harbor Dental Group;T-100\n"
+        "29.06.2026;-40,00;USD;Rueckbuchung;Orchard Family Practice;T-101\n",
+        encoding="utf-8",
+    )
+    camt = tmp_path / "statement.xml"
+    camt.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt><Id>1</Id>
+<Ntry><Amt Ccy="USD">75.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-06-28</Dt></BookgDt>
+<AcctSvcrRef>CAMT-1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Orchard Family Practice</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>inv#24095</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>""",
+        encoding="utf-8",
+    )
+    args = ["payments", "import", str(path), str(csv_file), str(camt), "--as-of", str(AS_OF)]
+    assert main([*args, "--json"]) == 0
+    lines = json.loads(capsys.readouterr().out)["lines"]
+    assert [(x["match"], x["customer_id"], x["invoices"], x["amount"]) for x in lines] == [
+        (AUTO, "C1", ["INV-24081"], "1200.00"),
+        (DEBIT, "C3", [], "-40.00"),
+        (AUTO, "C3", ["INV-24095"], "75.00"),
+    ]
+    assert main([*args, "--write"]) == 0
+    shown = capsys.readouterr().out
+    assert "3 bank line(s) from umsaetze.csv (csv), statement.xml (camt.053): 2 auto, 1 debit" in shown
+    assert main(["payments", "post", str(path), "--as-of", str(AS_OF), "--json"]) == 0
+    posted = json.loads(capsys.readouterr().out)["posted"]
+    assert [(p["customer_id"], p["invoices"]) for p in posted] == [("C1", ["INV-24081"]), ("C3", ["INV-24095"])]
+    book = read_book(path)
+    assert book.sheet("Payments").columns["Bank Transaction ID"] == ["T-100", "CAMT-1"]
+    assert main([*args, "--json"]) == 0
+    assert {x["match"] for x in json.loads(capsys.readouterr().out)["lines"]} == {SKIPPED}

@@ -62,6 +62,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for path, st in zip(args.files, statements):
         if st.ignored_columns:  # shown, never silently dropped
             console.err.print(f"{path.name}: columns not read: {', '.join(st.ignored_columns)}", markup=False)
+        for note in st.notes:  # rows not read (pending, totals): shown too
+            console.err.print(f"{path.name}: {note}", markup=False)
     lines = [line for st in statements for line in st.lines]
     with gc_paused():
         loaded, ledger = checked_beside_ledger(book, resolve_as_of(book, args.as_of))

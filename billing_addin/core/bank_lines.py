@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BankLine:
     line: int  # 1-based position in its file (the data row of a CSV, the n-th transaction of an OFX/camt/MT940)
     date: dt.date  # booking date (value date when that is all the file has)
