@@ -274,3 +274,28 @@ def test_billing_payments_import_and_post_from_real_bank_files(tmp_path, capsys)
     assert book.sheet("Payments").columns["Bank Transaction ID"] == ["T-100", "CAMT-1"]
     assert main([*args, "--json"]) == 0
     assert {x["match"] for x in json.loads(capsys.readouterr().out)["lines"]} == {SKIPPED}
+
+
+def test_import_and_post_from_the_ribbon(tmp_path):
+    """The two buttons up to the xlwings boundary (Excel's Open dialog and message boxes are the host's): the
+    FileHost picks the file a clerk would pick in the dialog."""
+    from billing_addin.excel.host import FileHost
+    from billing_addin.excel.ribbon import dispatch
+
+    path = workbook(tmp_path)
+    bank = tmp_path / "bank.csv"
+    bank.write_text(
+        "Date,Amount,Currency,Reference,Counterparty,Transaction ID\n2026-06-29,450.00,USD,INV-24083,Harbor Dental Group,T-7\n",
+        encoding="utf-8",
+    )
+    host = FileHost(path, files=[bank])
+    dispatch("payments_import", host)
+    assert "1 bank line(s): 1 auto" in host.messages[-1] and "Bank Import" in host.messages[-1]
+    dispatch("payments_post", host)
+    assert host.messages[-1].startswith("1 bank line(s) posted as 1 payment row(s)")
+    assert read_book(path).sheet("Payments").columns["Applied To"] == ["INV-24083"]
+    dispatch("payments_post", host)
+    assert host.messages[-1].startswith("No payments were posted: nothing marked Post = Yes")
+    nothing = FileHost(path, files=[])
+    dispatch("payments_import", nothing)  # the dialog cancelled: nothing happens
+    assert nothing.messages == []

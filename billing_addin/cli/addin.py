@@ -36,6 +36,7 @@ def register(subparsers) -> None:
     r.add_argument("--rows", default="", help="the selected Excel rows, e.g. 5-9,12")
     r.add_argument("--yes", action="store_true", help="answer Yes to the button's question (e.g. post fees)")
     r.add_argument("--reply", help="what to type where the button asks (e.g. 6 for Propose Plan's installments)")
+    r.add_argument("--files", type=Path, nargs="*", default=[], help="what to pick where the button opens files")
     r.set_defaults(func=cmd_press)
 
 
@@ -120,7 +121,9 @@ def cmd_press(args: argparse.Namespace) -> int:
         print(f"billing: --rows {args.rows!r} is not a list of rows such as 5-9,12", file=sys.stderr)
         return EXIT_BAD_INPUT
     # Absolute, as Excel gives it: letters go in a folder beside a saved workbook.
-    host = FileHost(args.book.absolute(), selection=(args.sheet, rows), answer=args.yes, reply=args.reply)
+    host = FileHost(
+        args.book.absolute(), selection=(args.sheet, rows), answer=args.yes, reply=args.reply, files=args.files
+    )
     dispatch(args.tag, host)
     for question in host.asked:
         print(f"{question}\n> {args.reply if args.reply is not None else '(nothing typed: give --reply)'}")

@@ -37,6 +37,10 @@ class Host(Protocol):
         """Ask the user to type an answer (an input box); None when they cancel."""
         ...
 
+    def choose_files(self, title: str = "Billing") -> list[Path]:
+        """Ask the user to pick files (an Open dialog); [] when they cancel."""
+        ...
+
     def status(self, text: str | None) -> None:
         """Show `text` in the status bar; None gives the status bar back to Excel."""
         ...
@@ -59,11 +63,13 @@ class FileHost:
         answer: bool = True,
         now: dt.datetime | None = None,
         reply: str | None = None,
+        files: list[Path] | None = None,
     ) -> None:
         self.book_path = Path(path)
         self._selection = selection
         self.answer = answer
         self.reply = reply
+        self.files = list(files or [])  # what the user picks where choose_files() opens its dialog
         self.asked: list[str] = []
         self.now = now
         self._stamp = None
@@ -108,6 +114,9 @@ class FileHost:
     def ask(self, text: str, default: str = "", title: str = "Billing") -> str | None:
         self.asked.append(text)
         return self.reply
+
+    def choose_files(self, title: str = "Billing") -> list[Path]:
+        return list(self.files)
 
     def status(self, text: str | None) -> None:
         self.statuses.append(text)

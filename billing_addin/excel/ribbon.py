@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billing_addin import commands
+from billing_addin.commands import payments as payment_commands
 from billing_addin.commands.letters import make_letters, output_folder, templates_folder
 from billing_addin.commands.plans import propose
 from billing_addin.core.book import Book
@@ -356,6 +357,55 @@ def plan_letters(host: Host) -> None:
     _make_letters(host, book, "plan")
 
 
+def payments_import(host: Host) -> None:
+    """Import Payments: pick bank or processor files, match their lines, put them on the Bank Import sheet."""
+    from billing_addin.bank import BankFileError, read_statement  # the file formats' parsers: when pressed
+
+    files = host.choose_files("Bank statements or payout exports to import")
+    if not files:
+        return
+    book = host.read_book()
+    try:
+        statements = [read_statement(path) for path in files]
+    except (BankFileError, OSError) as e:
+        host.message(f"Nothing was imported: {e}")
+        return
+    result = payment_commands.import_payments(
+        book, [x for st in statements for x in st.lines], _as_of(book), user=_user(book)
+    )
+    if _stopped(host, result):
+        return
+    written = host.apply(result.patch)
+    counts = result.counts
+    shown = [
+        f"{st.source}: columns not read: {', '.join(st.ignored_columns)}" for st in statements if st.ignored_columns
+    ]
+    shown += [f"{st.source}: {note}" for st in statements for note in st.notes]
+    host.message(
+        f"{counts['lines']} bank line(s): {result.details}.\n{written}.\n\nCheck the Bank Import sheet: Post is Yes "
+        "for the certain matches; choose the customer and invoices of a suggested one and type Yes, then Post "
+        "Approved Payments." + ("\n\n" + "\n".join(shown) if shown else "")
+    )
+
+
+def payments_post(host: Host) -> None:
+    """Post Approved Payments: the Bank Import rows marked Post = Yes, onto the Payments table."""
+    book = host.read_book()
+    result = payment_commands.post_payments(book, _as_of(book), user=_user(book))
+    if _stopped(host, result):
+        return
+    if result.patch.is_empty:
+        why = "\n".join(f"Bank Import row {x['row']}: {x['reason']}" for x in result.data["not_posted"])
+        host.message(f"No payments were posted: {result.details}." + (f"\n{why}" if why else "") + _problems(result))
+        return
+    written = host.apply(result.patch)
+    host.message(f"{result.details}.\n{written}." + _problems(result))
+
+
+def _problems(result) -> str:
+    return f"\n\n{_findings_text(result.findings)}" if result.findings else ""
+
+
 def open_output_folder(host: Host) -> None:
     folder = output_folder(host.read_book(), _saved_path(host).parent)
     folder.mkdir(parents=True, exist_ok=True)
@@ -389,11 +439,14 @@ Statement for Selected Customer: a statement of account for the selected custome
 Propose Plan for Selected Customer: a payment plan's schedule for the customer's balance; added to
 PaymentPlans as Proposed if you say so.
 Plan Letters: plan agreements, reminders of installments due soon, and letters about missed installments.
+Import Payments: bank or processor files matched to customers and invoices, each with why, on the Bank Import sheet.
+Post Approved Payments: the Bank Import rows marked Post = Yes go to the Payments table, none twice.
 Open Output Folder: where the letters are.
 Check Templates: find broken tags in the Word templates before making letters.
 
 The as-of date is the Settings sheet's As-of Date, else today. The add-in writes only its own sheets
-(and Late Fee rows on Adjustments); see the README for everything else."""
+(and Late Fee rows on Adjustments, payments on Payments, plans on PaymentPlans, payer names on PayerAliases,
+each when you ask); see the README for everything else."""
 
 
 def show_help(host: Host) -> None:
@@ -412,6 +465,8 @@ BUTTONS: tuple[Button, ...] = (
     Button("statement_selected", "Statement for Selected Customer", statement_selected),
     Button("plan_propose", "Propose Plan for Selected Customer", plan_propose),
     Button("plan_letters", "Plan Letters", plan_letters),
+    Button("payments_import", "Import Payments", payments_import),
+    Button("payments_post", "Post Approved Payments", payments_post),
     Button("open_output_folder", "Open Output Folder", open_output_folder),
     Button("check_templates", "Check Templates", check_templates),
     Button("help", "Help", show_help),

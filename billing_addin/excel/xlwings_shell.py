@@ -154,6 +154,30 @@ class XlwingsHost:
         done = subprocess.run(["osascript", *lines, text, default, title], capture_output=True, text=True)
         return done.stdout.rstrip("\n") if done.returncode == 0 else None
 
+    def choose_files(self, title: str = "Billing") -> list[Path]:
+        if sys.platform.startswith("win"):
+            # Excel's own Open dialog, several files at once; False when the user cancels.
+            kinds = (
+                "Bank files (*.csv;*.ofx;*.qfx;*.xml;*.sta;*.mt940;*.txt),*.csv;*.ofx;*.qfx;*.xml;*.sta;*.mt940;*.txt"
+            )
+            picked = self.book.app.api.GetOpenFilename(kinds, 1, title, None, True)
+            return [] if picked is False else [Path(p) for p in picked]
+        # macOS: AppleScript's chooser through osascript (untried in Excel here; Cancel exits non-zero).
+        script = (
+            "on run argv",
+            "set picked to choose file with prompt (item 1 of argv) with multiple selections allowed",
+            "set out to {}",
+            "repeat with f in picked",
+            "set end of out to POSIX path of f",
+            "end repeat",
+            "set AppleScript's text item delimiters to linefeed",
+            "return out as text",
+            "end run",
+        )
+        lines = [arg for line in script for arg in ("-e", line)]
+        done = subprocess.run(["osascript", *lines, title], capture_output=True, text=True)
+        return [Path(p) for p in done.stdout.splitlines() if p] if done.returncode == 0 else []
+
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text if text else False
 
