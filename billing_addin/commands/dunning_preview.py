@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from billing_addin.commands.figures import dunning_with_plans
 from billing_addin.commands.records import dunning_records
 from billing_addin.commands.result import Result, loaded_at, stopped
 from billing_addin.core.book import Book
-from billing_addin.core.dunning import plan_dunning
 from billing_addin.core.findings import sort_findings
 from billing_addin.core.held_back import held_back_warning
 from billing_addin.core.ledger import build_ledger
-from billing_addin.core.plans import plans_as_of
 from billing_addin.loader import LoadedBook
 
 
@@ -22,17 +21,7 @@ def dunning(loaded: LoadedBook | Book, as_of: dt.date | None = None) -> Result:
     as_of, book, config = loaded.as_of, loaded.book, loaded.config
     if loaded.stop:
         return stopped("dunning", loaded, as_of)
-    ledger = build_ledger(book, as_of)
-    standing = plans_as_of(book, ledger)  # payment plans kept and promises not yet due hold reminders
-    decisions, skips = plan_dunning(
-        book,
-        as_of,
-        ledger=ledger,
-        levels=config.dunning_levels,
-        log=config.letter_log,
-        holds=standing.holds,
-        notes=standing.notes,
-    )
+    decisions, skips, _ = dunning_with_plans(book, config, build_ledger(book, as_of))
     result = Result("dunning", as_of, sort_findings(list(config.level_findings), book.sheet_titles))
     result.data = {"as_of": as_of, **dunning_records(decisions, skips)}
     held = loaded.held

@@ -85,17 +85,8 @@ def preview(book: Book, config: Config, as_of: dt.date):
     """(Preview, ledger, fees, dunning decisions, dunning skips, plans and promises) of a book, or of a part of
     one. Payment plans and promises to pay hold the reminders and fees of what they cover."""
     ledger = build_ledger(book, as_of)
-    standing = plans_as_of(book, ledger)
+    decisions, skips, standing = dunning_with_plans(book, config, ledger)
     fees, fee_findings = accrue_fees(book, ledger, config.rates, config.fee_policies, standing.fee_terms)
-    decisions, skips = plan_dunning(
-        book,
-        as_of,
-        ledger=ledger,
-        levels=config.dunning_levels,
-        log=config.letter_log,
-        holds=standing.holds,
-        notes=standing.notes,
-    )
     totals: dict[str, list[int]] = {}
     for c in ledger.customers:
         t = totals.setdefault(c.currency, [0] * (4 + len(c.buckets)))
@@ -117,6 +108,22 @@ def preview(book: Book, config: Config, as_of: dt.date):
         [(p.terms.row, plan_record(p)) for p in standing.plans],
     )
     return part, ledger, fees, decisions, skips, standing
+
+
+def dunning_with_plans(book: Book, config: Config, ledger) -> tuple[list, list, PlansAsOf]:
+    """Who gets which reminder as at the ledger's date, with payment plans kept and promises not yet due holding
+    what they cover (and broken ones told in the reason): (decisions, skips, the plans and promises)."""
+    standing = plans_as_of(book, ledger)
+    decisions, skips = plan_dunning(
+        book,
+        ledger.as_of,
+        ledger=ledger,
+        levels=config.dunning_levels,
+        log=config.letter_log,
+        holds=standing.holds,
+        notes=standing.notes,
+    )
+    return decisions, skips, standing
 
 
 def refresh_result(loaded: LoadedBook, previews: list[Preview]) -> Result:
