@@ -65,3 +65,22 @@ def test_warnings_hold_back_no_one(write, data):
     warnings = [f for f in run_checks(book, AS_OF) if f.severity == "warning"]
     assert "likely-duplicate-payment" in {f.code for f in warnings}
     assert not held_back(book, warnings).customers and not held_back(book, warnings).everyone
+
+
+def test_an_error_on_a_claim_holds_back_only_its_patient():
+    """A Claims row with a bad cell concerns its patient (Patient Account), not every customer."""
+    import datetime as dt
+
+    from billing_addin.core.checks import run_checks
+    from billing_addin.core.held_back import held_back
+    from billing_addin.workbook.reader import book_from_rows
+
+    rows = {
+        "Customers": [["Customer ID", "Name"], ["C1", "A"], ["C2", "B"]],
+        "Invoices": [["Invoice No", "Customer ID", "Invoice Date", "Amount"], ["I-1", "C2", dt.date(2026, 6, 1), 10.0]],
+        "Payments": [["Payment ID", "Customer ID", "Payment Date", "Amount"]],
+        "Claims": [["Claim ID", "Patient Account", "Payer", "Date of Service"], ["CL-1", "C1", "Acme", "soon"]],
+    }
+    book = book_from_rows(rows, {"Company Name": "X"})
+    held = held_back(book, run_checks(book, dt.date(2026, 6, 30)))
+    assert not held.everyone and held.holds("C1") and not held.holds("C2")

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from billing_addin.core.book import Book, SheetData
 from billing_addin.core.findings import ERROR, WARNING, Finding
-from billing_addin.core.schema import ADJUSTMENTS, CUSTOMERS, INVOICES, PAYMENT_PLANS, PAYMENTS, PLAN_INSTALLMENTS
+from billing_addin.core.schema import (
+    ADJUSTMENTS,
+    CLAIMS,
+    CUSTOMERS,
+    INVOICES,
+    PAYMENT_PLANS,
+    PAYMENTS,
+    PLAN_INSTALLMENTS,
+)
 
 # The column of each row sheet that names an invoice whose customer is concerned too.
 _INVOICE_COLUMN = {
@@ -26,7 +34,9 @@ _INVOICE_COLUMN = {
     ADJUSTMENTS.name: "Invoice No",
     PAYMENT_PLANS.name: None,  # a plan's row concerns its customer (and a plan for no known customer, no one)
     PLAN_INSTALLMENTS.name: None,  # a Custom plan's installment concerns the plan's customer
+    CLAIMS.name: None,  # a claim concerns its patient (Patient Account)
 }
+_CUSTOMER_COLUMN = {CLAIMS.name: "Patient Account"}  # where a row sheet keeps its Customer ID, when not so named
 _ROW_OF_CELL = re.compile(r"^[A-Z]{1,3}(\d+)$")
 PREFIX = "held back: "  # how every reason begins, so that a list of skipped letters says why by itself
 
@@ -145,7 +155,7 @@ def _customers_of(book: Book, sheets, known: set[str], f: Finding) -> set[str] |
         return None
     if sd.spec.name == PLAN_INSTALLMENTS.name:
         return _plan_customer(book, _value(sd, "Plan ID", i), known)
-    cid = _value(sd, "Customer ID", i)
+    cid = _value(sd, _CUSTOMER_COLUMN.get(sd.spec.name, "Customer ID"), i)
     if sd.spec.name == PAYMENT_PLANS.name and (cid is None or cid.casefold() not in known):
         return set()  # a plan for no known customer changes no one's figures
     if cid is None or cid.casefold() not in known:

@@ -741,6 +741,105 @@ IMPORT_PROFILES = SheetSpec(
     ),
 )
 
+PAYER_TYPES = ("Medicare", "Medicaid", "Commercial", "Self")
+CLAIM_STATUSES = ("Draft", "Submitted", "Pending", "Denied", "Partially Paid", "Paid", "Appealed", "Closed")
+
+CLAIMS = SheetSpec(
+    name="Claims",
+    table="tblClaims",
+    description="Insurance claims (medical practices): one row per claim sent to a payer.",
+    key="Claim ID",
+    aliases=("Insurance Claims",),
+    when_missing=None,
+    fields=(
+        Field(
+            "Claim ID",
+            Kind.ID,
+            "The patient control number sent on the claim (an 835's CLP01 names it).",
+            required=True,
+            aliases=("Claim No", "Claim Number", "Patient Control Number"),
+        ),
+        Field(
+            "Patient Account",
+            Kind.ID,
+            "The patient's Customer ID on the Customers sheet.",
+            required=True,
+            aliases=("Customer ID", "Account", "Patient ID"),
+        ),
+        Field(
+            "Payer", Kind.TEXT, "The insurer, as on the Payers sheet.", required=True, aliases=("Insurer", "Insurance")
+        ),
+        Field("Payer Type", Kind.CHOICE, "Medicare, Medicaid, Commercial or Self.", choices=PAYER_TYPES, width=12),
+        Field(
+            "Member ID", Kind.ID, "The patient's member (or Medicare) number.", aliases=("Member No", "Subscriber ID")
+        ),
+        Field("Date of Service", Kind.DATE, "When the service was given.", aliases=("DOS", "Service Date"), width=12),
+        Field(
+            "Procedure Codes", Kind.TEXT, "CPT/HCPCS codes, e.g. 99213; 93000.", aliases=("CPT", "Procedures"), width=18
+        ),
+        Field("Billed", Kind.MONEY, "What was billed to the payer.", aliases=("Charge", "Billed Amount")),
+        Field("Allowed", Kind.MONEY, "What the payer allows.", aliases=("Allowed Amount",)),
+        Field("Insurance Paid", Kind.MONEY, "What the payer paid.", aliases=("Paid", "Payer Paid")),
+        Field(
+            "Patient Responsibility",
+            Kind.MONEY,
+            "What the patient owes after insurance (deductible, coinsurance, copay).",
+            aliases=("Patient Resp", "PR"),
+        ),
+        Field("Status", Kind.CHOICE, "Where the claim stands.", choices=CLAIM_STATUSES, width=13),
+        Field("Submitted Date", Kind.DATE, "When it was sent to the payer.", aliases=("Submitted",), width=12),
+        Field("Denial Date", Kind.DATE, "When the payer denied it.", width=12),
+        Field("Denial Codes", Kind.TEXT, "The payer's codes, e.g. CO-16; N14 (values only).", width=16),
+        Field("Preauth Number", Kind.TEXT, "The preauthorization's reference.", aliases=("Prior Auth", "Auth No")),
+        Field("Preauth Status", Kind.TEXT, "Requested, Approved, Denied ...", width=12),
+        Field("Appeal Date", Kind.DATE, "When the appeal was sent.", width=12),
+        Field("Notes", Kind.TEXT, "Anything else; never printed on letters.", aliases=("Note", "Comments"), width=24),
+    ),
+)
+
+PAYERS = SheetSpec(
+    name="Payers",
+    table="tblPayers",
+    description="Insurers: their deadlines and where appeals go.",
+    key="Payer",
+    aliases=("Insurers",),
+    when_missing=None,
+    fields=(
+        Field("Payer", Kind.TEXT, "The insurer's name, as on Claims.", required=True, width=24),
+        Field("Payer ID", Kind.ID, "The payer's electronic ID (an 835's REF*2U or N1*PR).", aliases=("Payer No",)),
+        Field(
+            "Timely Filing Days",
+            Kind.INTEGER,
+            "Days after the date of service a claim may be filed (Medicare: 12 months).",
+            aliases=("Filing Days",),
+            width=12,
+        ),
+        Field(
+            "Appeal Window Days",
+            Kind.INTEGER,
+            "Days after a denial an appeal may be filed (Medicare redetermination: 120).",
+            aliases=("Appeal Days",),
+            width=12,
+        ),
+        Field("Appeals Address", Kind.TEXT, "Where appeal letters go.", aliases=("Address",), width=34),
+    ),
+)
+
+DENIAL_CODES = SheetSpec(
+    name="DenialCodes",
+    table="tblDenialCodes",
+    description="The payer codes your practice meets, in your own words (X12's descriptions are not shipped): a code "
+    "not here shows as the bare code.",
+    key="Code",
+    aliases=("Denial Codes", "Reason Codes"),
+    when_missing=None,
+    fields=(
+        Field("Code", Kind.ID, "A claim adjustment reason or remark code, e.g. 16, CO-16, N14.", required=True),
+        Field("Meaning", Kind.TEXT, "What it means, from your payer manuals.", width=40),
+        Field("Action", Kind.TEXT, "What to do about it.", width=40),
+    ),
+)
+
 INPUT_SHEETS: tuple[SheetSpec, ...] = (
     CUSTOMERS,
     INVOICES,
@@ -753,6 +852,9 @@ INPUT_SHEETS: tuple[SheetSpec, ...] = (
     PLAN_INSTALLMENTS,
     PAYER_ALIASES,
     IMPORT_PROFILES,
+    CLAIMS,
+    PAYERS,
+    DENIAL_CODES,
 )
 
 SETTINGS_SHEET = "Settings"
