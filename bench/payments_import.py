@@ -84,7 +84,9 @@ def main() -> None:
     validate_runs, import_runs, proc = [], [], None
     for _ in range(args.runs):  # in turns, so a noisy spell hits both sides
         validate_runs.append(run_billing("validate", str(book), "--as-of", str(AS_OF), "--json")[0])
-        seconds, _mb, proc = run_billing("payments", "import", str(book), str(statement), "--as-of", str(AS_OF), "--json")
+        seconds, _mb, proc = run_billing(
+            "payments", "import", str(book), str(statement), "--as-of", str(AS_OF), "--json"
+        )
         import_runs.append(seconds)
     data = json.loads(proc.stdout)
     split = {m: sum(1 for x in data["lines"] if x["match"] == m) for m in ("auto", "suggested", "unmatched", "skipped")}
