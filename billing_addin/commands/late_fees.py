@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from billing_addin.commands.records import ZERO, fee_record
-from billing_addin.commands.result import Result, audit_sheet, loaded_at, rows_read, stopped
+from billing_addin.commands.result import Result, append_target, audit_sheet, loaded_at, rows_read, stopped
 from billing_addin.core.book import Book
 from billing_addin.core.fees import accrue_fees
-from billing_addin.core.findings import ERROR, Finding, sort_findings
+from billing_addin.core.findings import Finding, sort_findings
 from billing_addin.core.held_back import held_back_warning, split_held
 from billing_addin.core.ledger import build_ledger
 from billing_addin.core.money import cents_to_decimal, format_cents
@@ -101,27 +101,16 @@ def fees(
 
 def _late_fee_rows(book: Book, to_post: list, as_of: dt.date) -> AppendRows | Finding:
     """The Late Fee rows to append to Adjustments, or the error that says why they cannot be."""
-    adj = book.sheet("Adjustments")
-    if adj is None:
-        return Finding(
-            ERROR,
-            "missing-sheet",
-            "Adjustments",
-            "",
-            "Late fees cannot be posted: the workbook has no Adjustments sheet.",
-            "Add an Adjustments sheet (`billing new` shows its columns).",
-        )
+    adj = append_target(
+        book,
+        "Adjustments",
+        POSTED_COLUMNS,
+        "Late fees cannot be posted",
+        "Add an Adjustments sheet (`billing new` shows its columns).",
+    )
+    if isinstance(adj, Finding):
+        return adj
     header = adj.headers
-    missing = [n for n in POSTED_COLUMNS if n not in header]
-    if missing:
-        return Finding(
-            ERROR,
-            "missing-column",
-            adj.title,
-            f"A{adj.header_row}",
-            f"Late fees cannot be posted: Adjustments has no {', '.join(missing)} column.",
-            "Add the column(s) to the Adjustments sheet's header row.",
-        )
     rows = []
     for f in to_post:
         row = {

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from billing_addin.commands.records import money
-from billing_addin.commands.result import Result, audit_sheet, loaded_at, rows_read, stopped
+from billing_addin.commands.result import Result, append_target, audit_sheet, loaded_at, rows_read, stopped
 from billing_addin.core.bank_import import ImportRow, import_sheet, mark_posted, proposal_row, read_import_rows
 from billing_addin.core.bank_lines import BankLine
 from billing_addin.core.book import Book
-from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
+from billing_addin.core.findings import WARNING, Finding, sort_findings
 from billing_addin.core.ledger import Ledger, build_ledger
 from billing_addin.core.matching import (
     AUTO,
@@ -139,20 +139,17 @@ def post_payments(
         )
         result.details = "not posted: validation errors"
         return result
-    pay = book.sheet(PAYMENTS.name)
-    missing = [n for n in POSTED_COLUMNS if pay is None or n not in pay.headers]
-    if missing:
-        result.findings.append(
-            Finding(
-                ERROR,
-                "missing-column",
-                pay.title if pay else PAYMENTS.name,
-                f"A{pay.header_row}" if pay else "",
-                f"Payments cannot be posted: the Payments sheet has no {', '.join(missing)} column.",
-                "Add the column(s) to the Payments table's header row (the Bank Transaction ID keeps a line from "
-                "being posted twice).",
-            )
-        )
+    pay = append_target(
+        book,
+        PAYMENTS.name,
+        POSTED_COLUMNS,
+        "Payments cannot be posted",
+        "Add a Payments sheet (`billing new` shows its columns).",
+        "Add the column(s) to the Payments table's header row (the Bank Transaction ID keeps a line from "
+        "being posted twice).",
+    )
+    if isinstance(pay, Finding):
+        result.findings.append(pay)
         return result
     ledger = build_ledger(book, as_of)
     taken = {str(p).casefold() for p in pay.columns.get("Payment ID", []) if p is not None}
@@ -338,7 +335,8 @@ def known_keys(book: Book, previous: list[ImportRow]) -> dict[str, str]:
     if pay is not None and pay.has("Bank Transaction ID"):
         for row, tid in zip(pay.rows, pay.columns["Bank Transaction ID"]):
             if tid:
-                key = tid if str(tid).startswith(("id:",)) or "|" in str(tid) else f"id:{str(tid).strip().casefold()}"
+                # posted without a bank id, a line's cell holds its date|amount|reference key (ImportRow.key)
+                key = str(tid) if "|" in str(tid) else f"id:{str(tid).strip().casefold()}"
                 out.setdefault(key, f"{pay.title}!{pay.cell('Bank Transaction ID', row)}")
     return out
 

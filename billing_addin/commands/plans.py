@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from billing_addin.commands.records import money, plan_record, promise_record
-from billing_addin.commands.result import Result, audit_sheet, loaded_at, rows_read, stopped
+from billing_addin.commands.result import Result, append_target, audit_sheet, loaded_at, rows_read, stopped
 from billing_addin.core import reports
 from billing_addin.core.book import Book
 from billing_addin.core.findings import ERROR, Finding, sort_findings
@@ -159,28 +159,16 @@ def _error(code: str, message: str, hint: str) -> Finding:
 
 def _plan_row(book: Book, plan_id, customer_id, start, down, installments, frequency) -> AppendRows | Finding:
     """The PaymentPlans row of a proposed plan (Plan ID first), or why it cannot be added."""
-    sd = book.sheet(PAYMENT_PLANS.name)
-    if sd is None:
-        return Finding(
-            ERROR,
-            "missing-sheet",
-            PAYMENT_PLANS.name,
-            "",
-            "The plan cannot be added: the workbook has no PaymentPlans sheet.",
-            "Add a PaymentPlans sheet (`billing new` shows its columns), or type the plan in by hand.",
-        )
+    sd = append_target(
+        book,
+        PAYMENT_PLANS.name,
+        ("Plan ID", "Customer ID", "Start Date", "Installments", "Frequency", "Status"),
+        "The plan cannot be added",
+        "Add a PaymentPlans sheet (`billing new` shows its columns), or type the plan in by hand.",
+    )
+    if isinstance(sd, Finding):
+        return sd
     header = sd.headers
-    needed = ("Plan ID", "Customer ID", "Start Date", "Installments", "Frequency", "Status")
-    missing = [n for n in needed if n not in header]
-    if missing:
-        return Finding(
-            ERROR,
-            "missing-column",
-            sd.title,
-            f"A{sd.header_row}",
-            f"The plan cannot be added: PaymentPlans has no {', '.join(missing)} column.",
-            "Add the column(s) to the PaymentPlans sheet's header row.",
-        )
     taken = {str(p).casefold() for p in sd.columns.get("Plan ID", []) if p is not None}
     if plan_id is None:
         n = len(taken) + 1

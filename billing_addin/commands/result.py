@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from billing_addin.core.book import Book
+from billing_addin.core.book import Book, SheetData
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.core.patch import DATE_FORMAT, DATETIME_FORMAT, Column, Link, OwnedSheet, Patch
 from billing_addin.loader import LoadedBook, check_book
@@ -135,3 +135,24 @@ def stopped(command: str, loaded: LoadedBook, as_of: dt.date) -> Result:
     result.counts = {"errors": len(result.errors), "warnings": 0, "rows": rows_read(book)}
     result.details = f"stopped: {len(loaded.stop)} missing or unreadable sheet(s) or column(s)"
     return result
+
+
+def append_target(
+    book: Book, sheet: str, needed: tuple[str, ...], cannot: str, sheet_hint: str, column_hint: str | None = None
+) -> SheetData | Finding:
+    """The sheet a command appends rows to, or the error that says why it cannot: the sheet, or one of the
+    `needed` columns, is missing. cannot: what fails, e.g. "Late fees cannot be posted"."""
+    sd = book.sheet(sheet)
+    if sd is None:
+        return Finding(ERROR, "missing-sheet", sheet, "", f"{cannot}: the workbook has no {sheet} sheet.", sheet_hint)
+    missing = [n for n in needed if n not in sd.headers]
+    if missing:
+        return Finding(
+            ERROR,
+            "missing-column",
+            sd.title,
+            f"A{sd.header_row}",
+            f"{cannot}: {sheet} has no {', '.join(missing)} column.",
+            column_hint or f"Add the column(s) to the {sheet} sheet's header row.",
+        )
+    return sd
