@@ -298,6 +298,15 @@ INVOICES = SheetSpec(
             aliases=("Promise Amount", "PTP Amount", "Amount Promised"),
             width=13,
         ),
+        Field(
+            "Claim ID",
+            Kind.ID,
+            "Medical practices: the insurance claim for this visit (Claims sheet). While the claim is with the "
+            "insurer the invoice is not billed to the patient; `billing era post` posts the insurer's payment and "
+            "write-offs to it, leaving what the patient owes.",
+            aliases=("Claim No", "Claim Number"),
+            width=12,
+        ),
     ),
 )
 
@@ -945,6 +954,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Days after a Promise To Pay date before an unkept promise counts as broken.",
         default=3,
     ),
+    SettingSpec(
+        "Claims Days Ahead",
+        Kind.INTEGER,
+        "Days ahead `billing claims` looks for filing and appeal deadlines coming due.",
+        default=14,
+    ),
     SettingSpec("Output Folder", Kind.TEXT, "Where letters are written, relative to the workbook.", default="letters"),
     SettingSpec(
         "File Name Pattern",
@@ -1034,6 +1049,8 @@ def setting_spec(name: str) -> SettingSpec | None:
 
 # Sheets the add-in owns and re-writes whole; a user's edits there are replaced.
 BANK_IMPORT_SHEET = "Bank Import"
+REMITTANCE_SHEET = "Remittance"  # every 835 claim imported, what it posts, and when it was posted
+CLAIMS_WORKLIST_SHEET = "ClaimsWorklist"
 OWNED_SHEETS = (
     "Findings",
     "Audit",
@@ -1044,7 +1061,9 @@ OWNED_SHEETS = (
     "Dashboard",
     "PlanSchedule",
     BANK_IMPORT_SHEET,
+    REMITTANCE_SHEET,
+    CLAIMS_WORKLIST_SHEET,
 )
 # Owned sheets whose earlier rows matter (logs): the reader keeps their raw rows.
-LOG_SHEETS = ("Audit", "Letters", BANK_IMPORT_SHEET)
+LOG_SHEETS = ("Audit", "Letters", BANK_IMPORT_SHEET, REMITTANCE_SHEET)
 INSTRUCTIONS_SHEET = "Instructions"

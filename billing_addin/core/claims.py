@@ -1,0 +1,238 @@
+"""Insurance claims as the practice keeps them (the Claims, Payers and DenialCodes sheets), and their deadlines.
+
+A claim is sent to a payer (Submitted), waits (Pending), and is adjudicated: Paid, Partially Paid or Denied; a
+denial may be Appealed; Closed ends it. Until a claim is adjudicated nothing of it is billed to the patient.
+
+Deadlines:
+- filing: the date of service plus the payer's Timely Filing Days; for Medicare without days on Payers, one
+  calendar year after the date of service (42 CFR 424.44), a 29 February service giving 28 February;
+- appeal: the denial date plus the payer's Appeal Window Days; for Medicare without days on Payers, 120 days
+  (the redetermination window of 42 CFR 405.942, counted from the denial date, not the presumed receipt five
+  days later, so the date shown is never later than the real one).
+A payer with no days on Payers and not Medicare has no deadline the add-in can know: it says so, never guesses.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from billing_addin.core.book import Book
+from billing_addin.core.schema import CLAIMS, DENIAL_CODES, PAYERS
+
+DRAFT, SUBMITTED, PENDING, DENIED, PARTIALLY_PAID, PAID, APPEALED, CLOSED = (
+    "Draft",
+    "Submitted",
+    "Pending",
+    "Denied",
+    "Partially Paid",
+    "Paid",
+    "Appealed",
+    "Closed",
+)
+# With insurance: nothing of these is billed to the patient yet.
+WITH_INSURANCE = frozenset({DRAFT, SUBMITTED, PENDING, APPEALED})
+ADJUDICATED = frozenset({DENIED, PARTIALLY_PAID, PAID, CLOSED})
+MEDICARE = "Medicare"
+MEDICARE_FILING_MONTHS = 12
+MEDICARE_APPEAL_DAYS = 120
+_CODES = re.compile(r"[;,\s]+")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A Claims row as typed (money in cents, None when blank)."""
+
+    claim_id: str
+    patient_account: str
+    payer: str
+    payer_type: str | None
+    member_id: str | None
+    date_of_service: dt.date | None
+    procedure_codes: str | None
+    billed: int | None
+    allowed: int | None
+    insurance_paid: int | None
+    patient_responsibility: int | None
+    status: str | None
+    submitted: dt.date | None
+    denial_date: dt.date | None
+    denial_codes: tuple[str, ...]
+    preauth_number: str | None
+    preauth_status: str | None
+    appeal_date: dt.date | None
+    row: int  # Excel row on Claims
+
+    @property
+    def with_insurance(self) -> bool:
+        """Not adjudicated yet (a blank status counts as with insurance: it is not billed to the patient)."""
+        return self.status is None or self.status in WITH_INSURANCE
+
+
+@dataclass(frozen=True)
+class PayerTerms:
+    name: str
+    payer_id: str | None
+    filing_days: int | None
+    appeal_days: int | None
+    appeals_address: str | None
+    row: int
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date | None
+    basis: str  # how it was counted, or why there is none
+
+    def days_left(self, as_of: dt.date) -> int | None:
+        return None if self.date is None else (self.date - as_of).days
+
+
+def split_codes(text: object) -> tuple[str, ...]:
+    """ "CO-16; N14" -> ("CO-16", "N14")."""
+    return tuple(c for c in _CODES.split(str(text or "").strip()) if c)
+
+
+def read_claims(book: Book) -> tuple[Claim, ...]:
+    """Every Claims row with a Claim ID and a Patient Account (rows without them are validation's to report)."""
+    sd = book.sheet(CLAIMS.name)
+    if sd is None:
+        return ()
+    n = len(sd.rows)
+
+    def col(name: str) -> list:
+        return sd.columns.get(name) or [None] * n
+
+    cols = {f.name: col(f.name) for f in CLAIMS.fields}
+    out = []
+    for i, row in enumerate(sd.rows):
+        cid, account = cols["Claim ID"][i], cols["Patient Account"][i]
+        if not cid or not account:
+            continue
+        out.append(
+            Claim(
+                claim_id=cid,
+                patient_account=account,
+                payer=str(cols["Payer"][i] or "").strip(),
+                payer_type=cols["Payer Type"][i],
+                member_id=cols["Member ID"][i],
+                date_of_service=cols["Date of Service"][i],
+                procedure_codes=cols["Procedure Codes"][i],
+                billed=cols["Billed"][i],
+                allowed=cols["Allowed"][i],
+                insurance_paid=cols["Insurance Paid"][i],
+                patient_responsibility=cols["Patient Responsibility"][i],
+                status=cols["Status"][i],
+                submitted=cols["Submitted Date"][i],
+                denial_date=cols["Denial Date"][i],
+                denial_codes=split_codes(cols["Denial Codes"][i]),
+                preauth_number=cols["Preauth Number"][i],
+                preauth_status=cols["Preauth Status"][i],
+                appeal_date=cols["Appeal Date"][i],
+                row=row,
+            )
+        )
+    return tuple(out)
+
+
+def read_payers(book: Book) -> dict[str, PayerTerms]:
+    """Payers by name, case-folded (the first row of a name wins; duplicates are validation's to report)."""
+    sd = book.sheet(PAYERS.name)
+    out: dict[str, PayerTerms] = {}
+    if sd is None:
+        return out
+    n = len(sd.rows)
+    cols = {f.name: sd.columns.get(f.name) or [None] * n for f in PAYERS.fields}
+    for i, row in enumerate(sd.rows):
+        name = str(cols["Payer"][i] or "").strip()
+        if name:
+            out.setdefault(
+                name.casefold(),
+                PayerTerms(
+                    name,
+                    cols["Payer ID"][i],
+                    cols["Timely Filing Days"][i],
+                    cols["Appeal Window Days"][i],
+                    cols["Appeals Address"][i],
+                    row,
+                ),
+            )
+    return out
+
+
+def code_key(code: str) -> str:
+    return code.strip().upper()
+
+
+def denial_meanings(book: Book) -> dict[str, tuple[str | None, str | None]]:
+    """Code (upper case, as typed: "16", "CO-16", "N14") -> (Meaning, Action), from the DenialCodes sheet."""
+    sd = book.sheet(DENIAL_CODES.name)
+    out: dict[str, tuple[str | None, str | None]] = {}
+    if sd is None:
+        return out
+    n = len(sd.rows)
+    meanings, actions = sd.columns.get("Meaning") or [None] * n, sd.columns.get("Action") or [None] * n
+    for code, meaning, action in zip(sd.columns.get("Code", []), meanings, actions):
+        if code:
+            out.setdefault(code_key(code), (meaning, action))
+    return out
+
+
+def code_meaning(code: str, meanings: dict[str, tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """The practice's (Meaning, Action) of a code: as typed ("CO-16"), else its reason part ("16"); a code not on
+    DenialCodes has none (shown as the bare code, never an error)."""
+    key = code_key(code)
+    if key in meanings:
+        return meanings[key]
+    reason = key.split("-", 1)[1] if "-" in key else None
+    return meanings.get(reason, (None, None)) if reason else (None, None)
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it has none (31 Jan + 1 = 28/29 Feb)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return d.replace(year=year, month=month, day=min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def is_medicare(claim: Claim) -> bool:
+    return (claim.payer_type or "").casefold() == MEDICARE.casefold()
+
+
+def filing_deadline(claim: Claim, payer: PayerTerms | None) -> Deadline:
+    """The last day the claim may be filed with its payer."""
+    if claim.date_of_service is None:
+        return Deadline(None, "no Date of Service")
+    if payer is not None and payer.filing_days is not None:
+        return Deadline(
+            claim.date_of_service + dt.timedelta(days=payer.filing_days),
+            f"date of service + {payer.filing_days} days (Payers)",
+        )
+    if is_medicare(claim):
+        return Deadline(
+            add_months(claim.date_of_service, MEDICARE_FILING_MONTHS), "Medicare: 1 year after the date of service"
+        )
+    return Deadline(None, f"no Timely Filing Days for payer {claim.payer or '(blank)'} on Payers")
+
+
+def appeal_deadline(claim: Claim, payer: PayerTerms | None) -> Deadline:
+    """The last day a denial may be appealed; none while the claim is not denied."""
+    if claim.denial_date is None:
+        return Deadline(None, "not denied" if claim.status != DENIED else "no Denial Date")
+    if payer is not None and payer.appeal_days is not None:
+        return Deadline(
+            claim.denial_date + dt.timedelta(days=payer.appeal_days),
+            f"denial date + {payer.appeal_days} days (Payers)",
+        )
+    if is_medicare(claim):
+        return Deadline(
+            claim.denial_date + dt.timedelta(days=MEDICARE_APPEAL_DAYS),
+            "Medicare redetermination: 120 days after the denial",
+        )
+    return Deadline(None, f"no Appeal Window Days for payer {claim.payer or '(blank)'} on Payers")
+
+
+def payer_of(claim: Claim, payers: dict[str, PayerTerms]) -> PayerTerms | None:
+    return payers.get(claim.payer.casefold()) if claim.payer else None
