@@ -23,7 +23,7 @@ from pypdf import PdfWriter
 from billing_addin.commands.result import Result, audit_sheet, loaded_at, stopped
 from billing_addin.commands.send import draft_letter_email, draft_path, email_template_for
 from billing_addin.core.book import Book
-from billing_addin.core.dunning import DunningLevel, plan_dunning
+from billing_addin.core.dunning import INSURANCE_PENDING, DunningLevel, plan_dunning
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.core.held_back import held_back_warning, paid_since, split_held
 from billing_addin.core.ledger import VOID, build_ledger
@@ -375,7 +375,12 @@ def select_letters(
             ids = sorted(
                 {*ids, *(i.customer_id for i in ledger.invoices.values() if chosen(i.customer_id))}, key=str.casefold
             )
+        insurance = {k: why for k, (code, why) in plans_as_of(book, ledger).holds.items() if code == INSURANCE_PENDING}
         for cid in ids:
+            with_insurer = _all_with_insurer(ledger, cid, insurance) if insurance and wanted is None else None
+            if with_insurer:  # a patient is not sent a statement for what the insurer has not settled
+                sel.skipped.append({"customer_id": cid, "reason": f"insurance pending: {with_insurer}"})
+                continue
             try:
                 sel.letters += [builder.statement(s) for s in statements(book, cid, first, as_of, ledger=ledger)]
             except KeyError:
@@ -742,3 +747,16 @@ def _stop(result: Result, finding: Finding) -> Result:
     result.details = "nothing made"
     result.counts["errors"] = len(result.errors)
     return result
+
+
+def _all_with_insurer(ledger, customer_id: str, insurance: dict[str, str]) -> str | None:
+    """Why a patient's whole open balance is still with the insurer (every open invoice's claim unsettled, no
+    other charge), or None when something is the patient's to pay."""
+    key = customer_id.casefold()
+    account = next((c for c in ledger.customers if c.customer_id.casefold() == key), None)
+    open_invoices = [i for i in ledger.invoices.values() if i.customer_id.casefold() == key and i.outstanding > 0]
+    if not open_invoices or any(i.invoice_no.casefold() not in insurance for i in open_invoices):
+        return None
+    if account is not None and account.balance != sum(i.outstanding for i in open_invoices):
+        return None
+    return "; ".join(insurance[i.invoice_no.casefold()] for i in open_invoices)

@@ -7,6 +7,7 @@ import datetime as dt
 from billing_addin.commands.records import money, statement_record
 from billing_addin.commands.result import Result, loaded_at, stopped
 from billing_addin.core.book import Book
+from billing_addin.core.dunning import INSURANCE_PENDING
 from billing_addin.core.findings import ERROR, Finding, sort_findings
 from billing_addin.core.ledger import build_ledger
 from billing_addin.core.plans import amount_due, plans_as_of
@@ -39,21 +40,31 @@ def statement(loaded: LoadedBook | Book, customer_id: str, start: dt.date, end: 
     ledger = build_ledger(book, end)
     stmts = statements(book, customer_id, start, end, ledger=ledger)
     key = customer_id.casefold()
-    plans = [p for p in plans_as_of(book, ledger).plans if p.terms.customer_id.casefold() == key]
+    standing = plans_as_of(book, ledger)
+    plans = [p for p in standing.plans if p.terms.customer_id.casefold() == key]
+    insurance = {k: why for k, (code, why) in standing.holds.items() if code == INSURANCE_PENDING}
     result.data = {
         "customer_id": stmts[0].customer_id,
         "from": start,
         "to": end,
-        "statements": [_with_amount_due(statement_record(s), s, plans) for s in stmts],
+        "statements": [_with_amount_due(statement_record(s), s, plans, insurance) for s in stmts],
     }
     return result
 
 
-def _with_amount_due(record: dict, s, plans) -> dict:
+def _with_amount_due(record: dict, s, plans, insurance: dict[str, str]) -> dict:
     """The statement's amount due: the closing balance, less what a kept payment plan covers, plus the plan's
-    installments due by the end date (a customer on a plan is asked for the installment, not the whole)."""
-    due, kept = amount_due(s.closing, s.open_items, plans, s.currency)
+    installments due by the end date (a customer on a plan is asked for the installment, not the whole), less
+    what is still with the insurer (listed under insurance_pending)."""
+    pending = [i for i in s.open_items if getattr(i, "invoice_no", "").casefold() in insurance and i.outstanding > 0]
+    due, kept = amount_due(
+        s.closing, s.open_items, plans, s.currency, frozenset(i.invoice_no.casefold() for i in pending)
+    )
     record["amount_due"] = money(due)
+    record["insurance_pending"] = [
+        {"invoice": i.invoice_no, "amount": money(i.outstanding), "why": insurance[i.invoice_no.casefold()]}
+        for i in pending
+    ]
     record["payment_plans"] = [
         {
             "plan_id": p.terms.plan_id,

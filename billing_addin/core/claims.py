@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from billing_addin.core.book import Book
-from billing_addin.core.schema import CLAIMS, DENIAL_CODES, PAYERS
+from billing_addin.core.schema import CLAIMS, DENIAL_CODES, INVOICES, PAYERS
 
 DRAFT, SUBMITTED, PENDING, DENIED, PARTIALLY_PAID, PAID, APPEALED, CLOSED = (
     "Draft",
@@ -236,3 +236,38 @@ def appeal_deadline(claim: Claim, payer: PayerTerms | None) -> Deadline:
 
 def payer_of(claim: Claim, payers: dict[str, PayerTerms]) -> PayerTerms | None:
     return payers.get(claim.payer.casefold()) if claim.payer else None
+
+
+def claim_invoices(book: Book, claims: tuple[Claim, ...]) -> dict[str, str]:
+    """Claim ID (casefolded) -> the invoice that bills its visit: the Invoices row whose Claim ID names it, else
+    the invoice numbered as the claim (what `era post` makes when a claim has none)."""
+    sd = book.sheet(INVOICES.name)
+    if sd is None or not claims:
+        return {}
+    numbers = sd.columns.get("Invoice No", [])
+    out: dict[str, str] = {}
+    for no, cid in zip(numbers, sd.columns.get("Claim ID") or [None] * len(numbers)):
+        if no and cid:
+            out.setdefault(str(cid).casefold(), no)
+    by_number = {str(n).casefold(): n for n in numbers if n}
+    for c in claims:
+        key = c.claim_id.casefold()
+        if key not in out and key in by_number:
+            out[key] = by_number[key]
+    return out
+
+
+def insurance_holds(book: Book, code: str) -> dict[str, tuple[str, str]]:
+    """Invoice No (casefolded) -> (code, why) for the invoices whose claim the insurer has not settled: with
+    insurance (Draft, Submitted, Pending, Appealed, or no status) or Denied (to appeal or close first). Their
+    patients get no reminder, fee or amount due for them: only what an adjudicated claim leaves is billed."""
+    claims = read_claims(book)
+    by_key = {c.claim_id.casefold(): c for c in claims}
+    out: dict[str, tuple[str, str]] = {}
+    for claim_key, invoice in claim_invoices(book, claims).items():
+        claim = by_key[claim_key]
+        if claim.with_insurance or claim.status == DENIED:
+            state = (claim.status or "not submitted").lower()
+            why = f"{invoice}: claim {claim.claim_id} is {state} with {claim.payer or 'the insurer'}"
+            out.setdefault(str(invoice).casefold(), (code, why))
+    return out

@@ -39,6 +39,7 @@ PAYMENT_PLAN = "payment-plan"
 ALL_DISPUTED = "all-disputed"
 ON_HOLD = "on-hold"
 PROMISED = "promised"
+INSURANCE_PENDING = "insurance-pending"  # the invoice's claim is with the insurer (or denied): not the patient's yet
 NOT_OVERDUE_ENOUGH = "not-overdue-enough"
 ALREADY_AT_LEVEL = "already-at-level"
 BELOW_MINIMUM = "below-minimum"
@@ -345,7 +346,7 @@ def _plan_one(
     waiting = [i for i in overdue if i.invoice_no.casefold() in holds]
     if waiting and len(waiting) == len(overdue):
         codes, whys = zip(*(holds[i.invoice_no.casefold()] for i in waiting))
-        code = PAYMENT_PLAN if PAYMENT_PLAN in codes else PROMISED
+        code = next(c for c in (PAYMENT_PLAN, PROMISED, INSURANCE_PENDING) if c in codes)
         return skip(code, f"Reminders wait ({everything}): {_listed(sorted(set(whys)))}")
     overdue = [i for i in overdue if i not in waiting]
     disputed = [i for i in overdue if i.disputed]

@@ -94,14 +94,25 @@ class AppendRows:
 
 
 @dataclass(frozen=True)
+class UpdateCells:
+    """Cells of existing data rows of an input table to set (e.g. a claim's Status after its remittance is posted).
+    Each is (Excel row number, header text as the user's table spells it, value). Every other cell, row, format
+    and formula of the sheet stays exactly as it is."""
+
+    sheet: str
+    cells: tuple[tuple[int, str, CellValue], ...]
+
+
+@dataclass(frozen=True)
 class Patch:
     """Everything one command wants written: whole owned sheets and rows appended to input tables."""
 
     sheets: tuple[OwnedSheet, ...] = ()
     appends: tuple[AppendRows, ...] = ()
+    updates: tuple[UpdateCells, ...] = ()
     # Optional: the order owned sheets should take when new (after the last input sheet by default).
     meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not self.sheets and not any(a.rows for a in self.appends)
+        return not self.sheets and not any(a.rows for a in self.appends) and not any(u.cells for u in self.updates)

@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass, field
 
 from billing_addin.core.book import Book, SheetData
-from billing_addin.core.dunning import PAYMENT_PLAN, PROMISED
+from billing_addin.core.claims import insurance_holds
+from billing_addin.core.dunning import INSURANCE_PENDING, PAYMENT_PLAN, PROMISED
 from billing_addin.core.fees import FeeTerms
 from billing_addin.core.findings import Finding, error, warning
 from billing_addin.core.ledger import VOID, InvoiceBalance, Ledger
@@ -126,7 +127,8 @@ class Promise:
 
 @dataclass
 class PlansAsOf:
-    """Every plan and promise of a book as at one date, and what they hold."""
+    """Every plan and promise of a book as at one date, and what they hold (with the invoices whose insurance
+    claim is not settled: they hold reminders and fees the same way)."""
 
     plans: list[PlanStanding] = field(default_factory=list)
     promises: list[Promise] = field(default_factory=list)
@@ -565,6 +567,9 @@ def plans_as_of(book: Book, ledger: Ledger) -> PlansAsOf:
             out.holds.setdefault(key, (PROMISED, f"{p.invoice_no}: promised to pay {what}by {p.date}"))
         elif p.state == BROKEN:
             out.notes.setdefault(key, f"{p.invoice_no}: promise to pay {what}by {p.date} broken")
+    for key, hold in insurance_holds(book, INSURANCE_PENDING).items():  # a claim the insurer has not settled
+        out.holds.setdefault(key, hold)
+        out.fee_terms.setdefault(key, FeeTerms(ledger.as_of))
     return out
 
 
@@ -607,11 +612,14 @@ def _promises(book: Book, ledger: Ledger, grace_days: int) -> tuple[list[Promise
     return promises, findings
 
 
-def amount_due(closing: int, open_items, plans: list[PlanStanding], currency: str) -> tuple[int, list[PlanStanding]]:
+def amount_due(
+    closing: int, open_items, plans: list[PlanStanding], currency: str, not_yet: frozenset[str] = frozenset()
+) -> tuple[int, list[PlanStanding]]:
     """What a statement asks for: the closing balance, except that what a kept plan covers is due only as its
-    installments fall due. Returns (amount due, the kept plans it allowed for)."""
+    installments fall due, and invoices in `not_yet` (casefolded: their insurance claim is not settled) are not
+    due at all. Returns (amount due, the kept plans it allowed for)."""
     kept = [p for p in plans if p.in_good_standing and p.currency == currency]
-    covered = {no.casefold() for p in kept for no in p.covered}
+    covered = {no.casefold() for p in kept for no in p.covered} | not_yet
     waiting = sum(
         i.outstanding for i in open_items if getattr(i, "invoice_no", "").casefold() in covered and i.outstanding > 0
     )

@@ -64,7 +64,17 @@ class ClaimPayment:
 
     @property
     def denied(self) -> bool:
-        return self.status_code == DENIED or (self.paid == 0 and self.billed > 0 and bool(self.all_adjustments))
+        """CLP02 = 4, or nothing paid and nothing left to the patient with the payer's reason codes (a claim
+        that went wholly to the deductible is processed, not denied)."""
+        if self.status_code == DENIED:
+            return True
+        adjustments = self.all_adjustments
+        return (
+            self.paid == 0
+            and self.billed > 0
+            and bool(adjustments)
+            and not any(a.group == "PR" and a.amount for a in adjustments)
+        )
 
     @property
     def reversal(self) -> bool:

@@ -1,0 +1,113 @@
+"""`billing era import BOOK FILE.835...` (insurance remittances matched to Claims, onto the Remittance sheet with
+--write) and `billing era post BOOK` (the claim rows marked Post = Yes posted)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from billing_addin.cli import console
+from billing_addin.cli.tables import Col, money, show_table, text
+from billing_addin.cli.workbook_files import audit_user, load, write_patch
+from billing_addin.commands import era as era_commands
+
+
+def register(sub) -> None:
+    p = sub.add_parser("era", help="insurance remittances (X12 835): import and match them to claims, then post")
+    esub = p.add_subparsers(dest="era_command", required=True, metavar="ACTION")
+    i = esub.add_parser("import", help="read 835 files and match each claim payment to the Claims sheet")
+    i.add_argument("book", type=Path)
+    i.add_argument("files", type=Path, nargs="+", metavar="FILE.835")
+    i.add_argument("--as-of", type=console.iso_date)
+    i.add_argument("--write", action="store_true", help="put the claims and lines on the Remittance sheet")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_import)
+    o = esub.add_parser("post", help="post the Remittance rows marked Post = Yes: payments, write-offs, claim status")
+    o.add_argument("book", type=Path)
+    o.add_argument("--as-of", type=console.iso_date)
+    o.add_argument("--json", action="store_true")
+    o.set_defaults(func=cmd_post)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from billing_addin.bank.x12_835 import RemittanceFileError, read_835
+
+    try:
+        remittances = [r for path in args.files for r in read_835(path)]
+    except (RemittanceFileError, OSError) as e:
+        console.err.print(f"billing: nothing imported: {e}", markup=False)
+        return console.EXIT_UNREADABLE
+    loaded, stamp = load(args.book, args.as_of, for_write=args.write)
+    result = era_commands.import_era(loaded, remittances, user=audit_user(loaded))
+    if result.data.get("stopped"):
+        return console.show_stopped(args, result)
+    if args.json:
+        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        show_claims(result, args.book.name)
+    if args.write and not write_patch(args.book, result, loaded, stamp):
+        return console.EXIT_NOT_WRITTEN
+    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+
+
+def show_claims(result, book_name: str) -> None:
+    data = result.data
+    for r in data["remittances"]:
+        console.out.print(
+            f"[bold]Remittance {r['trace']}[/bold] from {r['payer']}: {r['payment']} paid on {r['payment_date']}, "
+            f"{r['claims']} claim(s)" + ("" if r["balances"] else " (does not balance)"),
+            highlight=False,
+        )
+    for s in data["skipped"]:
+        console.out.print(f"  {s['trace']}: not imported again, {s['why']}", markup=False)
+    rows = [
+        (
+            x["claim_id"],
+            x["matched_by"],
+            x["status"],
+            x["paid"],
+            x["patient_responsibility"],
+            x["write_off"],
+            "; ".join(x["denial_codes"]),
+            "Yes" if x["post"] else "No",
+        )
+        for x in data["claims"]
+    ] + [(f"({x['payer_claim_id']})", "not found", "", x["paid"], None, None, "", "No") for x in data["unmatched"]]
+    show_table(
+        console.out,
+        (
+            Col("Claim"),
+            text("Matched by"),
+            Col("Status after"),
+            money("Paid"),
+            money("Patient owes"),
+            money("Write-off"),
+            Col("Denial codes"),
+            Col("Post"),
+        ),
+        rows,
+    )
+    for p in data["provider_adjustments"]:
+        console.out.print(f"  provider-level adjustment {p['what']}: {p['amount']} (listed, not posted)", markup=False)
+    if result.findings:
+        console.show_findings(result.findings, book_name, result.as_of)
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    loaded, stamp = load(args.book, args.as_of, for_write=True)
+    result = era_commands.post_era(loaded, user=audit_user(loaded))
+    if result.data.get("stopped"):
+        return console.show_stopped(args, result)
+    if args.json:
+        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        console.out.print(result.details, markup=False)
+        for x in result.data["posted"]:
+            console.out.print(f"  claim {x['claim_id']}: {x['status']}, {x['what']}", markup=False)
+        for x in result.data["not_posted"]:
+            console.out.print(f"  Remittance row {x['row']}: not posted: {x['reason']}", markup=False)
+        if result.findings:
+            console.show_findings(result.findings, args.book.name, result.as_of)
+    if not result.patch.is_empty and not write_patch(args.book, result, loaded, stamp):
+        return console.EXIT_NOT_WRITTEN
+    return console.EXIT_ERRORS if result.errors else console.EXIT_OK

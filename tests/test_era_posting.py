@@ -1,0 +1,287 @@
+"""Insurance remittances (835) posted to a real practice workbook: matched to Claims by claim ID or by member ID and
+date of service; the insurer's payment, CO write-offs and PR left to the patient; denials with their codes;
+reversals undone; amounts that add up; nothing posted twice; nothing billed to a patient while the insurer has
+not settled the claim."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from billing_addin.bank.x12_835 import parse_835, read_835
+from billing_addin.commands.era import import_era, post_era
+from billing_addin.commands.statement_of_account import statement
+from billing_addin.core.dunning import INSURANCE_PENDING
+from billing_addin.core.ledger import build_ledger
+from billing_addin.core.schema import INPUT_SHEETS
+from billing_addin.loader import load
+from billing_addin.workbook.reader import read_book
+from billing_addin.workbook.template import build_template
+from billing_addin.workbook.writer import apply_patch
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "remittance"
+D = dt.date
+AS_OF = D(2026, 12, 5)
+NAMES = {"P1": "Ann Quill", "P2": "Bo Rivers", "P3": "Cy Stone", "P4": "Di Tamm"}
+MEMBER_IDS = ("YPB123456789001", "00001612", "M123", "M124", "M555")
+
+# Our own 835 for what the shared samples lack: a payment with CO and PR on a claim without an invoice yet, a
+# denial, a renamed claim, and (second file) the reversal of the payment with its correction.
+PAID_AND_DENIED = (
+    "ISA*00*          *00*          *ZZ*ACMEHEALTH     *ZZ*PRACTICE       *261201*0900*^*00501*000000001*0*P*:~"
+    "GS*HP*ACMEHEALTH*PRACTICE*20261201*0900*1*X*005010X221A1~"
+    "ST*835*0001~"
+    "BPR*I*320.00*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*888888888*DA*654321*20261130~"
+    "TRN*1*ACME-1130*1999999999~"
+    "N1*PR*ACME HEALTH PLAN~"
+    "N1*PE*SAMPLE PRACTICE~"
+    "CLP*CLM-1*1*400.00*320.00*50.00*12*ACME-77~"
+    "NM1*QC*1*STONE*CY****MI*M123~"
+    "DTM*232*20261101~"
+    "SVC*HC:99213*400.00*320.00**1~"
+    "DTM*472*20261101~"
+    "CAS*CO*45*30.00~"
+    "CAS*PR*1*50.00~"
+    "CLP*CLM-2*4*80.00*0**12*ACME-78~"
+    "NM1*QC*1*STONE*CY****MI*M124~"
+    "DTM*232*20261102~"
+    "CAS*CO*197*80.00~"
+    "SE*17*0001~GE*1*1~IEA*1*000000001~"
+)
+REVERSED_AND_CORRECTED = (
+    "ST*835*0002~"
+    "BPR*I*-20.00*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*888888888*DA*654321*20261204~"
+    "TRN*1*ACME-1204*1999999999~"
+    "N1*PR*ACME HEALTH PLAN~"
+    "CLP*CLM-1*22*-400.00*-320.00*-50.00*12*ACME-77~"
+    "NM1*QC*1*STONE*CY****MI*M123~"
+    "CAS*CO*45*-30.00~"
+    "CAS*PR*1*-50.00~"
+    "CLP*CLM-1*1*400.00*300.00*70.00*12*ACME-77A~"
+    "NM1*QC*1*STONE*CY****MI*M123~"
+    "CAS*CO*45*30.00~"
+    "CAS*PR*2*70.00~"
+    "SE*12*0002~"
+)
+
+
+def rows_for(name: str, rows: list[dict]) -> list[list]:
+    spec = next(s for s in INPUT_SHEETS if s.name == name)
+    return [[r.get(f.name) for f in spec.fields] for r in rows]
+
+
+def practice(tmp_path: Path) -> Path:
+    """Four patients; a visit invoice for the Blue Cross claim; claims for every file's claim (the denied sample
+    under another claim ID, found by member ID and date of service); a claim still pending with its invoice."""
+    customers = [{"Customer ID": cid, "Name": name} for cid, name in NAMES.items()]
+    claims = [
+        dict(zip(("Claim ID", "Patient Account", "Payer", "Payer Type", "Member ID", "Date of Service", "Billed",
+                  "Status", "Submitted Date"), row))
+        for row in (
+            ("200200964A52", "P1", "Blue Cross NC", "Commercial", MEMBER_IDS[0], D(2010, 12, 31), 2100, "Submitted", D(2011, 1, 2)),
+            ("OUR-7", "P2", "Medicare", "Medicare", MEMBER_IDS[1], D(2003, 10, 30), 915.39, "Submitted", D(2003, 11, 1)),
+            ("CLM-1", "P3", "Acme Health", "Commercial", MEMBER_IDS[2], D(2026, 11, 1), 400, "Submitted", D(2026, 11, 3)),
+            ("CLM-2", "P3", "Acme Health", "Commercial", MEMBER_IDS[3], D(2026, 11, 2), 80, "Submitted", D(2026, 11, 3)),
+            ("CLM-9", "P4", "Acme Health", "Commercial", MEMBER_IDS[4], D(2026, 9, 1), 250, "Pending", D(2026, 9, 3)),
+        )
+    ]  # fmt: skip
+    invoices = [
+        {"Invoice No": "V-1", "Customer ID": "P1", "Invoice Date": D(2010, 12, 31), "Due Date": D(2011, 1, 30),
+         "Amount": 2100, "Claim ID": "200200964A52"},
+        {"Invoice No": "V-9", "Customer ID": "P4", "Invoice Date": D(2026, 9, 1), "Due Date": D(2026, 10, 1),
+         "Amount": 250, "Claim ID": "CLM-9"},
+        {"Invoice No": "V-10", "Customer ID": "P4", "Invoice Date": D(2026, 9, 1), "Due Date": D(2026, 10, 1),
+         "Amount": 40, "Description": "copay"},
+    ]  # fmt: skip
+    data = {
+        "Customers": rows_for("Customers", customers),
+        "Invoices": rows_for("Invoices", invoices),
+        "Payments": [],
+        "Adjustments": [],
+        "Claims": rows_for("Claims", claims),
+        "Payers": rows_for("Payers", [{"Payer": "Acme Health", "Timely Filing Days": 90, "Appeal Window Days": 60}]),
+        "DenialCodes": rows_for("DenialCodes", [{"Code": "197", "Meaning": "No precertification on file"}]),
+    }
+    path = tmp_path / "practice.xlsx"
+    build_template(path, data, {"Company Name": "Sample Practice", "As-of Date": AS_OF})
+    return path
+
+
+@pytest.fixture
+def remittances():
+    if not (SHARED / "blue_cross_nc_sample.835").exists():
+        pytest.skip(f"the shared 835 samples are missing: looked in {SHARED}")
+    return [
+        *read_835(SHARED / "blue_cross_nc_sample.835"),
+        *read_835(SHARED / "pyx12_835_mult_loops.835"),
+        *parse_835(PAID_AND_DENIED, "acme.835"),
+    ]
+
+
+def test_import_matches_every_claim_and_every_claim_adds_up(tmp_path, remittances):
+    path = practice(tmp_path)
+    result = import_era(load(path, AS_OF), remittances)
+    claims = {c["claim_id"]: c for c in result.data["claims"]}
+    assert result.data["unmatched"] == []
+    assert claims["200200964A52"]["matched_by"] == "claim id"
+    assert claims["OUR-7"]["matched_by"] == "member id and date of service"
+    assert claims["OUR-7"]["payer_claim_id"] == "2005555A"
+    assert {k: c["status"] for k, c in claims.items()} == {
+        "200200964A52": "Paid",
+        "OUR-7": "Denied",
+        "CLM-1": "Paid",
+        "CLM-2": "Denied",
+    }
+    bc = claims["200200964A52"]
+    assert (bc["paid"], bc["patient_responsibility"], bc["write_off"]) == (
+        Decimal("1922.86"),
+        Decimal("142.54"),
+        Decimal("34.60"),
+    )
+    assert [(a["group"], a["code"], a["amount"]) for a in bc["adjustments"]] == [
+        ("CO", "42", Decimal("34.60")),
+        ("PR", "2", Decimal("117.54")),
+        ("PR", "3", Decimal("25.00")),
+    ]
+    assert claims["OUR-7"]["denial_codes"] == ["CO-16", "OA-A7"] and claims["CLM-2"]["denial_codes"] == ["CO-197"]
+    for c in claims.values():  # billed = paid + every adjustment
+        assert c["billed"] == c["paid"] + sum(a["amount"] for a in c["adjustments"])
+    for r in remittances:  # the payment = the claims' payments less the provider-level adjustments
+        assert r.balances
+    assert all(c["post"] for c in claims.values())
+
+
+def test_post_writes_payments_write_offs_and_claims_and_never_twice(tmp_path, remittances):
+    path = practice(tmp_path)
+    apply_patch(path, import_era(load(path, AS_OF), remittances).patch)
+    again = import_era(load(path, AS_OF), remittances)
+    assert again.data["claims"] == [] and len(again.data["skipped"]) == len(remittances)
+    posted = post_era(load(path, AS_OF))
+    assert not posted.errors, posted.findings
+    assert {p["claim_id"]: p["status"] for p in posted.data["posted"]} == {
+        "200200964A52": "Paid",
+        "OUR-7": "Denied",
+        "CLM-1": "Paid",
+        "CLM-2": "Denied",
+    }
+    assert posted.data["invoices_added"] == ["CLM-1"]  # the claim had no invoice: one is made for its visit
+    apply_patch(path, posted.patch)
+    book = read_book(path)
+    claims = book.sheet("Claims")
+    by_id = {cid: i for i, cid in enumerate(claims.columns["Claim ID"])}
+
+    def cell(cid, field):
+        return claims.columns[field][by_id[cid]]
+
+    assert cell("200200964A52", "Status") == "Paid"
+    assert (
+        cell("200200964A52", "Insurance Paid") == 1922_86 and cell("200200964A52", "Patient Responsibility") == 142_54
+    )
+    assert cell("200200964A52", "Allowed") == 1922_86 + 142_54
+    assert cell("OUR-7", "Status") == "Denied" and cell("OUR-7", "Denial Codes") == "CO-16; OA-A7"
+    assert cell("OUR-7", "Denial Date") == D(2004, 10, 28)
+    assert cell("CLM-2", "Denial Codes") == "CO-197"
+    assert cell("CLM-9", "Status") == "Pending"  # untouched
+    ledger = build_ledger(book, AS_OF)
+    assert ledger.invoices["V-1"].outstanding == 142_54  # what the patient owes: PR
+    assert ledger.invoices["CLM-1"].outstanding == 50_00
+    pay = book.sheet("Payments")
+    assert pay.columns["Bank Transaction ID"] == ["ERA:02790758:200200964A52", "ERA:ACME-1130:CLM-1"]
+    adj = book.sheet("Adjustments")
+    assert list(zip(adj.columns["Type"], adj.columns["Amount"])) == [("Write-off", 34_60), ("Write-off", 30_00)]
+    # posting again adds nothing; importing again imports nothing
+    assert post_era(load(path, AS_OF)).data["posted"] == []
+    assert import_era(load(path, AS_OF), remittances).data["claims"] == []
+
+
+def test_a_reversal_undoes_the_payment_and_the_correction_posts_anew(tmp_path, remittances):
+    path = practice(tmp_path)
+    apply_patch(path, import_era(load(path, AS_OF), remittances).patch)
+    apply_patch(path, post_era(load(path, AS_OF)).patch)
+    correction = parse_835(REVERSED_AND_CORRECTED, "acme-1204.835")
+    imported = import_era(load(path, AS_OF), correction)
+    assert [(c["status"], c["post"], c["paid"]) for c in imported.data["claims"]] == [("Paid", True, Decimal("-20.00"))]
+    apply_patch(path, imported.patch)
+    posted = post_era(load(path, AS_OF))
+    assert [p["status"] for p in posted.data["posted"]] == ["Paid"]
+    apply_patch(path, posted.patch)
+    book = read_book(path)
+    ledger = build_ledger(book, AS_OF)
+    assert ledger.invoices["CLM-1"].outstanding == 70_00  # the corrected claim's patient responsibility
+    claims = book.sheet("Claims")
+    i = claims.columns["Claim ID"].index("CLM-1")
+    assert claims.columns["Insurance Paid"][i] == 300_00 and claims.columns["Patient Responsibility"][i] == 70_00
+    kinds = book.sheet("Adjustments").columns["Type"]
+    assert (
+        kinds.count("Returned Payment") == 1 and kinds.count("Other") == 0
+    )  # the net: 20.00 back, no write-off change
+
+
+def test_a_reversal_of_a_claim_never_posted_here_waits_for_the_clerk(tmp_path):
+    path = practice(tmp_path)
+    result = import_era(load(path, AS_OF), parse_835(REVERSED_AND_CORRECTED, "acme-1204.835"))
+    [netted] = result.data["claims"]
+    assert (netted["status"], netted["post"], netted["paid"]) == ("Paid", False, Decimal("-20.00"))
+    assert "never posted here" in netted["note"]
+    assert any(f.code == "claim-not-postable" for f in result.findings)
+
+
+def test_a_claim_not_found_is_listed_and_nothing_is_lost(tmp_path):
+    path = practice(tmp_path)
+    text = PAID_AND_DENIED.replace("CLP*CLM-2*", "CLP*ZZZ-404*").replace("MI*M124", "MI*NOPE")
+    result = import_era(load(path, AS_OF), parse_835(text, "acme.835"))
+    assert [u["payer_claim_id"] for u in result.data["unmatched"]] == ["ZZZ-404"]
+    apply_patch(path, result.patch)
+    rows = read_book(path).owned_rows["Remittance"]
+    assert any("ZZZ-404" in [str(v) for v in r] for r in rows[1:])  # on the sheet, for the clerk to match
+    for f in result.findings:  # never a patient's name or member ID in a message
+        assert not any(n in f.message for n in (*NAMES.values(), *MEMBER_IDS)), f.message
+
+
+def test_nothing_with_the_insurer_is_billed_to_the_patient(tmp_path):
+    """P4's visit invoice V-9 waits for its claim (Pending); the copay V-10 is P4's to pay."""
+    path = practice(tmp_path)
+    loaded = load(path, AS_OF)
+    [st] = statement(loaded, "P4", D(2026, 9, 1), AS_OF).data["statements"]
+    assert st["amount_due"] == Decimal("40.00")
+    assert [p["invoice"] for p in st["insurance_pending"]] == ["V-9"]
+    from billing_addin.commands.figures import refresh
+
+    data = refresh(loaded).data
+    assert not any(f["invoice_no"] == "V-9" for f in data.get("fees", []))
+    skips = {s["customer_id"]: s for s in data["dunning"]["skipped"]} if "dunning" in data else {}
+    letters = data["dunning"]["letters"] if "dunning" in data else []
+    for letter in letters:
+        assert "V-9" not in json.dumps(letter, default=str)
+    assert "P4" in skips or any(x["customer_id"] == "P4" for x in letters)
+
+
+def test_era_cli(tmp_path, capsys, remittances):
+    from billing_addin.cli.app import main
+
+    path = practice(tmp_path)
+    files = []
+    for name in ("blue_cross_nc_sample.835", "pyx12_835_mult_loops.835"):
+        files.append(str(SHARED / name))
+    ours = tmp_path / "acme.835"
+    ours.write_text(PAID_AND_DENIED)
+    files.append(str(ours))
+    assert main(["era", "import", str(path), *files, "--as-of", str(AS_OF), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {c["claim_id"]: c["matched_by"] for c in out["claims"]}["OUR-7"] == "member id and date of service"
+    assert out["claims"][0]["paid"] == "1922.86" and out["unmatched"] == []
+    assert main(["era", "import", str(path), *files, "--as-of", str(AS_OF), "--write"]) == 0
+    shown = capsys.readouterr().out
+    assert "Remittance 02790758" in shown and not any(n in shown for n in (*NAMES.values(), *MEMBER_IDS))
+    assert main(["era", "post", str(path), "--as-of", str(AS_OF), "--json"]) == 0
+    posted = json.loads(capsys.readouterr().out)["posted"]
+    assert len(posted) == 4
+    audit = read_book(path).owned_rows["Audit"]
+    assert not any(n in str(r) for r in audit for n in (*NAMES.values(), *MEMBER_IDS))
+    bad = tmp_path / "bad.835"
+    bad.write_text("not an 835")
+    assert main(["era", "import", str(path), str(bad)]) == 2
