@@ -285,3 +285,13 @@ def test_era_cli(tmp_path, capsys, remittances):
     bad = tmp_path / "bad.835"
     bad.write_text("not an 835")
     assert main(["era", "import", str(path), str(bad)]) == 2
+
+
+def test_no_sheet_answers_to_another_sheets_name():
+    """A practice's Payers sheet is the insurers', never taken for PayerAliases (the bank payers' sheet)."""
+    from billing_addin.core.schema import normalize_header
+
+    names = {normalize_header(s.name): s.name for s in INPUT_SHEETS}
+    for spec in INPUT_SHEETS:
+        for alias in spec.aliases:
+            assert names.get(normalize_header(alias), spec.name) == spec.name, (spec.name, alias)

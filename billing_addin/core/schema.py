@@ -711,7 +711,7 @@ PAYER_ALIASES = SheetSpec(
     table="tblPayerAliases",
     description="Who a payer on the bank statement is: a name or account -> a Customer ID. `billing payments post` "
     "adds a row each time the clerk confirms a match.",
-    aliases=("Payer Aliases", "Payers"),
+    aliases=("Payer Aliases", "Bank Payers"),
     when_missing=None,
     fields=(
         Field("Payer", Kind.TEXT, "The payer's name or account (IBAN) as the bank shows it.", required=True, width=30),
