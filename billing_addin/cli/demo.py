@@ -17,6 +17,9 @@ def register(sub) -> None:
     d = sub.add_parser("demo", help="build a demo workbook, validate it and show what the add-in does")
     d.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo files")
     d.add_argument("--as-of", type=console.iso_date, help="the demo's as-of date (default: today)")
+    d.add_argument(
+        "--medical", action="store_true", help="a medical practice: claims, an 835 remittance, denials and appeals"
+    )
     d.set_defaults(func=cmd_demo)
 
 
@@ -26,6 +29,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or dt.date.today()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.medical:
+        return medical_demo(args.out, as_of)
     path = args.out / "demo-billing.xlsx"
     if path.exists():
         path.unlink()  # the demo's own file, rebuilt each run
@@ -122,3 +127,45 @@ def demo_letters(path: Path, as_of: dt.date) -> Path:
         if not result.patch.is_empty:
             write_patch(path, result, book, stamp)
     return folder.resolve()
+
+
+def medical_demo(out: Path, as_of: dt.date) -> int:
+    """`billing demo --medical`: a practice's workbook, its insurer's 835 imported and posted, the claims worklist,
+    appeal letters for the denials, and statements that bill patients only what their insurer left to them."""
+    from billing_addin.bank.x12_835 import read_835
+    from billing_addin.workbook.medical_demo import build_practice
+
+    path, era_file = out / "demo-practice.xlsx", out / "demo-remittance.835"
+    for old in (path, era_file):
+        if old.exists():
+            old.unlink()  # the demo's own files, rebuilt each run
+    data = build_practice(path, as_of)
+    era_file.write_text(data.era, encoding="ascii")
+    console.out.print(f"[bold]1. Built a practice workbook[/bold]: {path.resolve()}")
+    console.out.print(
+        f"   {len(data.rows['Customers'])} patients, {len(data.rows['Claims'])} claims in every state, "
+        f"{len(data.rows['Payers'])} payers; and the insurer's remittance {era_file.resolve()}",
+        markup=False,
+    )
+    console.out.print("[bold]2. Validated it[/bold] (billing validate --write):")
+    _demo_validate(path, as_of)
+    console.out.print("[bold]3. Imported the remittance[/bold] (billing era import --write): each claim matched")
+    loaded, stamp = load(path, as_of, for_write=True)
+    result = commands.import_era(loaded, read_835(era_file))
+    for c in result.data["claims"]:
+        console.out.print(
+            f"   {c['claim_id']} ({c['matched_by']}): {c['status']}, paid {c['paid']}, patient owes "
+            f"{c['patient_responsibility']}" + (f", codes {'; '.join(c['denial_codes'])}" if c["denial_codes"] else ""),
+            markup=False,
+        )
+    write_patch(path, result, loaded, stamp)
+    console.out.print("[bold]4. Posted it[/bold] (billing era post): payments, write-offs, claim status")
+    loaded, stamp = load(path, as_of, for_write=True)
+    result = commands.post_era(loaded)
+    console.out.print(f"   {result.details}", markup=False)
+    write_patch(path, result, loaded, stamp)
+    console.out.print(
+        f"\nOpen {path.resolve()}: Claims (status after posting), Remittance (every claim and line), Payments and "
+        "Adjustments (what was posted)."
+    )
+    return console.EXIT_OK

@@ -6,6 +6,7 @@ records (Result.data) and counts; the shell (the file writer, or xlwings in Exce
 """
 
 from billing_addin.commands.dunning_preview import dunning
+from billing_addin.commands.era import import_era, post_era
 from billing_addin.commands.figures import refresh
 from billing_addin.commands.late_fees import fees
 from billing_addin.commands.result import Result, audit_sheet, findings_sheet, loaded_at, stopped
@@ -20,6 +21,8 @@ __all__ = [
     "check_book",
     "dunning",
     "fees",
+    "import_era",
+    "post_era",
     "findings_sheet",
     "load",
     "loaded_at",
