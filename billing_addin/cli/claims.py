@@ -35,13 +35,13 @@ def cmd_claims(args: argparse.Namespace) -> int:
     if args.json:
         console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
-        show_claims(result)
+        show_claims(result, args.book.name)
     if args.write and not write_patch(args.book, result, loaded, stamp):
         return console.EXIT_NOT_WRITTEN
     return console.EXIT_ERRORS if result.errors else console.EXIT_OK
 
 
-def show_claims(result) -> None:
+def show_claims(result, name: str) -> None:
     """A table of every claim (no patient names: the account only), the counts, then the findings."""
     data = result.data
     show_table(
@@ -78,4 +78,4 @@ def show_claims(result) -> None:
         markup=False,
     )
     if result.findings:
-        console.show_findings(result.findings, "Claims", result.as_of)
+        console.show_findings(result.findings, name, result.as_of)
