@@ -17,6 +17,7 @@ import pytest
 
 from billing_addin import commands
 from billing_addin.cli.app import main
+from billing_addin.commands.claims import claims
 from billing_addin.commands.letters import make_letters
 from billing_addin.core.ledger import build_ledger
 from billing_addin.core.money import cents_to_decimal
@@ -140,6 +141,7 @@ def test_every_command_stops_without_a_column_its_figures_need(book):
         commands.fees(loaded, post=True),
         commands.dunning(loaded),
         commands.statement(loaded, customer, START, AS_OF),
+        claims(loaded),
     ):
         assert result.data["stopped"] is True and result.patch.is_empty, result.command
         assert [f.code for f in result.errors][-2:] == ["missing-column", "no-figures"]

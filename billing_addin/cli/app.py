@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from billing_addin.cli import addin, book_commands, console, demo, era, figures, letters, payments, plans
+from billing_addin.cli import addin, book_commands, claims, console, demo, era, figures, letters, payments, plans
 from billing_addin.cli.interest import add_interest_parser
 from billing_addin.cli.memory import exit_now, start_keeping
 from billing_addin.workbook.reader import UnreadableWorkbook
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub)
     figures.register(sub)  # refresh, fees, dunning, statement
     plans.register(sub)
+    claims.register(sub)
     payments.register(sub)
     era.register(sub)
     letters.register_send(sub)

@@ -16,6 +16,7 @@ from babel.numbers import list_currencies
 
 from billing_addin.core.book import Book
 from billing_addin.core.book_index import column_of
+from billing_addin.core.claim_checks import check_claims
 from billing_addin.core.config import Config, read_config
 from billing_addin.core.findings import Finding, error, warning
 from billing_addin.core.ledger import build_ledger, parse_buckets
@@ -496,6 +497,7 @@ CHECKS: tuple[Check, ...] = (
     check_customer_terms,
     check_settings,
     check_payment_plans,
+    check_claims,
 )
 
 

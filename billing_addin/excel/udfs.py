@@ -28,6 +28,7 @@ from collections.abc import Callable
 import xlwings as xw
 
 from billing_addin.core.cell_values import is_blank
+from billing_addin.core.claim_worklist import WorkItem
 from billing_addin.core.fees import invoice_fee, policy_for
 from billing_addin.core.ledger import DEFAULT_BUCKETS, VOID, InvoiceBalance, bucket_index, bucket_labels
 from billing_addin.core.statutory import SOURCED_RATES, RateNotCovered, fixed_sum_cents, statutory_interest
@@ -471,6 +472,66 @@ def NEXT_INSTALLMENT_AMOUNT(plan_id, as_of=None, caller=None):
     facts = _facts(caller)
     following = _plan(facts, plan_id, _as_of(as_of, facts)).next_installment
     return 0.0 if following is None else money(following.amount - following.paid)
+
+
+# --- insurance claims (medical practices) --------------------------------------------------------------------
+
+CLAIM_COLUMNS = ("Claim ID", "Patient Account", "Payer", "Status", "Date of Service")  # as `billing claims` needs
+
+
+def _claim(facts: BookFacts, claim_id: object) -> WorkItem:
+    """A claim on the worklist as `billing claims` makes it (as at the Settings sheet's As-of Date, else today).
+    A claim whose patient a validation error holds back is shown all the same, as the worklist shows it: a
+    deadline is never hidden. What stops `billing claims` stops these too."""
+    cid = as_id(claim_id, "claim_id")
+    as_of = facts.default_as_of()
+    checked = facts.day(as_of).checked
+    if checked is not None and checked.stop:
+        first = checked.stop[0]
+        raise not_found(f"{_at(first)}{first.message} (billing validate lists every problem)")
+    sd = facts.book.sheet("Claims")
+    if sd is None:
+        raise not_found("the workbook has no Claims sheet")
+    missing = [c for c in CLAIM_COLUMNS if not sd.has(c)]
+    if missing:
+        raise not_found(f"sheet {sd.title} has no {', '.join(missing)} column")
+    found = facts.claims(as_of).item(cid)
+    if found is None:
+        raise not_found(f"claim {cid} is not on the Claims sheet")
+    return found
+
+
+def _deadline_cell(d, what: str) -> dt.datetime:
+    if d.date is None:
+        raise not_found(f"no {what} deadline: {d.basis}")
+    return dt.datetime.combine(d.date, dt.time())
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("claim_id", doc="A Claim ID from the Claims sheet.")
+@excel_safe
+def CLAIM_STATUS(claim_id, caller=None):
+    """The claim's Status on the Claims sheet (Draft, Submitted, Pending, Denied ...), as `billing claims` lists it;
+    empty when blank."""
+    return _claim(_facts(caller), claim_id).claim.status or ""
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("claim_id", doc="A Claim ID from the Claims sheet.")
+@xw.ret(date_format="yyyy-mm-dd")
+@excel_safe
+def FILING_DEADLINE(claim_id, caller=None):
+    """The last day the claim may be filed with its payer (#N/A with the reason when none can be known)."""
+    return _deadline_cell(_claim(_facts(caller), claim_id).filing, "filing")
+
+
+@xw.func(category=CATEGORY, volatile=True)
+@xw.arg("claim_id", doc="A Claim ID from the Claims sheet.")
+@xw.ret(date_format="yyyy-mm-dd")
+@excel_safe
+def APPEAL_DEADLINE(claim_id, caller=None):
+    """The last day the claim's denial may be appealed (#N/A with the reason: not denied, no Denial Date ...)."""
+    return _deadline_cell(_claim(_facts(caller), claim_id).appeal, "appeal")
 
 
 @xw.func(category=CATEGORY, volatile=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from billing_addin.core.book import Book
+from billing_addin.core.claim_worklist import Worklist, claims_worklist
 from billing_addin.core.config import Config, read_config
 from billing_addin.core.dunning import plan_dunning
 from billing_addin.core.ledger import (
@@ -129,6 +130,10 @@ class BookFacts:
         if name not in self._lazy:
             self._lazy[name] = make()
         return self._lazy[name]
+
+    def claims(self, as_of: dt.date) -> Worklist:
+        """The claims worklist as at `as_of` (the same `billing claims` makes), once per date."""
+        return self._once(f"claims {as_of}", lambda: claims_worklist(self.book, as_of))
 
     @property
     def customer_ids(self) -> frozenset[str]:

@@ -29,6 +29,20 @@ failed:
     AGING_BUCKET_COLUMN = Err.Description
 End Function
 
+Function APPEAL_DEADLINE(claim_id)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        APPEAL_DEADLINE = XLPy.CallUDF("billing_addin.excel.udfs", "APPEAL_DEADLINE", Array(claim_id, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        APPEAL_DEADLINE = XLPy.CallUDF("billing_addin.excel.udfs", "APPEAL_DEADLINE", Array(claim_id, Nothing))
+        Exit Function
+    #End If
+failed:
+    APPEAL_DEADLINE = Err.Description
+End Function
+
 Function BILLING_BALANCE(customer_id, Optional as_of, Optional currency)
     Application.Volatile
     #If App = "Microsoft Excel" Then
@@ -85,6 +99,20 @@ failed:
     BILLING_OUTSTANDING_COLUMN = Err.Description
 End Function
 
+Function CLAIM_STATUS(claim_id)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        CLAIM_STATUS = XLPy.CallUDF("billing_addin.excel.udfs", "CLAIM_STATUS", Array(claim_id, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        CLAIM_STATUS = XLPy.CallUDF("billing_addin.excel.udfs", "CLAIM_STATUS", Array(claim_id, Nothing))
+        Exit Function
+    #End If
+failed:
+    CLAIM_STATUS = Err.Description
+End Function
+
 Function DAYS_PAST_DUE(due_date, Optional as_of)
     Application.Volatile
     #If App = "Microsoft Excel" Then
@@ -139,6 +167,20 @@ Function DUNNING_LEVEL_COLUMN(customer_ids, Optional as_of)
     #End If
 failed:
     DUNNING_LEVEL_COLUMN = Err.Description
+End Function
+
+Function FILING_DEADLINE(claim_id)
+    Application.Volatile
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        FILING_DEADLINE = XLPy.CallUDF("billing_addin.excel.udfs", "FILING_DEADLINE", Array(claim_id, Nothing), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        FILING_DEADLINE = XLPy.CallUDF("billing_addin.excel.udfs", "FILING_DEADLINE", Array(claim_id, Nothing))
+        Exit Function
+    #End If
+failed:
+    FILING_DEADLINE = Err.Description
 End Function
 
 Function INVOICE_STATUS(invoice_no, Optional as_of)
