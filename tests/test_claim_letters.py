@@ -393,3 +393,20 @@ def test_a_patients_statement_gains_no_claim_detail(tmp_path, capsys):
     assert MEDICARE_PATIENT in text and "INV-501" in text
     for detail in ("99214", "93000", "CLM-1001", MEDICARE_NUMBER, "CO-16", "N290", MEANING_16):
         assert detail not in text, detail
+
+
+def test_the_payers_claim_number_comes_from_the_remittance_sheet_when_it_has_one():
+    """The owned Remittance sheet (835 posting) may keep the payer's claim number (CLP07); without that sheet or
+    column the letter simply leaves it out."""
+    from billing_addin.core.claim_letters import payer_references
+    from billing_addin.workbook.reader import book_from_rows
+
+    book = book_from_rows({"Customers": [["Customer ID", "Name"], ["P100", "X"]]}, {"Company Name": "X"})
+    assert payer_references(book) == {}
+    book.owned_rows["Remittance"] = [
+        ["Trace", "Claim ID", "Payer Claim Ref"],
+        ["T1", "CLM-1001", "ICN-OLD"],
+        ["T2", "CLM-1001", "ICN-NEW"],
+        ["T3", "CLM-1002", None],
+    ]
+    assert payer_references(book) == {"clm-1001": "ICN-NEW"}

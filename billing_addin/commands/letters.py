@@ -168,6 +168,17 @@ def make_letters(
     if kind == "dunning":  # what parsing DunningLevels found stops dunning letters (an error) or is told
         chosen.findings[:0] = loaded.config.level_findings
     result.findings += chosen.findings
+    if claims and kind not in CLAIM_KINDS:
+        result.findings.append(
+            Finding(
+                WARNING,
+                "claims-ignored",
+                "",
+                "",
+                f"Claim IDs choose only appeal and preauth letters; they were ignored for {kind} letters.",
+                "Use --customers or --rows to choose these letters.",
+            )
+        )
     if kind in CLAIM_KINDS and any(f.severity == ERROR for f in chosen.findings):
         # The clerk named a claim that cannot have this letter: make none, so the batch is the one asked for.
         result.findings = sort_findings(result.findings, book.sheet_titles)
