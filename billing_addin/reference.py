@@ -56,8 +56,13 @@ def letter_variables() -> list[str]:
         "|---|---|---|",
     ]
     lines += [f"| `{name}` | all | {meaning} |" for name, meaning in COMMON.items()]
-    for kind, names in BY_KIND.items():
-        files = ", ".join(f for f, k in TEMPLATE_KINDS.items() if k == kind)
+    shown: list[dict[str, str]] = []
+    for names in BY_KIND.values():
+        if names in shown:  # kinds that share their variables (appeal, preauth) are one set of rows
+            continue
+        shown.append(names)
+        same = {k for k, n in BY_KIND.items() if n == names}
+        files = ", ".join(f for f, k in TEMPLATE_KINDS.items() if k in same)
         lines += [f"| `{name}` | {files} | {meaning} |" for name, meaning in names.items()]
     return lines + [""]
 

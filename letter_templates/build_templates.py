@@ -1,4 +1,4 @@
-"""Build the nine letter templates (docxtpl Word documents) in this folder.
+"""Build the ten letter templates (docxtpl Word documents) in this folder.
 
     .venv/bin/python letter_templates/build_templates.py
 
@@ -632,7 +632,7 @@ def dunning_details() -> list[Detail]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The nine templates
+# The ten templates
 
 
 def build_reminder() -> Document:
@@ -1094,78 +1094,197 @@ def build_missed_installment() -> Document:
 
 
 SERVICE_COLUMNS = (
-    Column("Code", ("{{ s.code }}",), 2.6),
-    Column("Description", ("{{ s.description }}",), TEXT_WIDTH.cm - 10.2),
-    Column("Date of service", ("{{ s.date }}",), 4.0),
-    Column("Amount billed", ("{{ s.amount }}",), 3.6, right=True),
+    Column("Procedure code (CPT/HCPCS)", ("{{ s.code }}",), 6.0),
+    Column("Date of service", ("{{ s.date }}",), TEXT_WIDTH.cm - 6.0),
 )
+PLANNED_SERVICE_COLUMNS = (SERVICE_COLUMNS[0], Column("Planned date", ("{{ s.date }}",), TEXT_WIDTH.cm - 6.0))
+DENIAL_COLUMNS = (
+    Column("Denial code", ("{{ d.code }}",), 3.2),
+    Column("Meaning", ("{{ d.meaning }}",), TEXT_WIDTH.cm - 3.2),
+)
+PAYER_NOTICE = (
+    "Confidential: contains protected health information, limited to what this request needs. If you received "
+    "it in error, please tell us and destroy it."
+)
+BOX = "\u2610  "  # a ballot box: the clerk ticks what goes in the envelope
 
 
-def build_claim_appeal() -> Document:
-    """A redetermination / appeal request to a payer.
+def claim_details() -> list[Detail]:
+    """Date, our reference, our claim number and the payer's (when known) beside the payer's address."""
+    return [
+        Detail("Date:", ("{{ letter.date }}",)),
+        Detail("Our reference:", ("{{ letter.reference }}",)),
+        Detail("Our claim no.:", (Bold("{{ claim.number }}"),)),
+        Detail("Payer claim no.:", ("{{ claim.payer_reference }}",), condition="claim.payer_reference"),
+    ]
 
-    It names what 42 CFR 405.944(b) asks for (beneficiary, member number, services and dates, who asks) and no
-    more health information than that (HIPAA minimum necessary, 45 CFR 164.502(b)): no diagnoses or notes in
-    the letter itself. The recipient block is the letter's `customer`, so the caller passes the payer's appeals
-    address there.
-    """
-    doc = new_letter("Claim appeal / redetermination request")
-    add_letterhead(doc)
-    add_address_and_details(
-        doc,
-        [
-            Detail("Date:", ("{{ letter.date }}",)),
-            Detail("Our reference:", ("{{ letter.reference }}",)),
-            Detail("Claim number:", (Bold("{{ claim.number }}"),)),
-        ],
-    )
-    # HIPAA letters are marked as carrying protected health information where the reader starts, not at the end.
-    add_subject(
-        doc,
-        notice="Confidential: contains protected health information, limited to what this request needs. "
-        "If you received it in error, please tell us and destroy it.",
-    )
-    para(
-        doc,
-        "{{ company.name }}",
-        ", the provider of the services below, requests a redetermination of the claim identified here, which "
-        "was denied in whole or in part. We believe the services were medically necessary, were provided as "
-        "billed and are covered, and we ask you to review the claim and pay it.",
-    )
-    para(doc, "Claim", style="Section Heading")
-    facts = new_table(doc, [5.0, TEXT_WIDTH.cm - 5.0])
-    for label, pieces in (
-        ("Patient (beneficiary)", ("{{ claim.patient }}",)),
-        ("Member / Medicare number", ("{{ claim.member_id }}",)),
-        ("Payer", ("{{ claim.payer }}",)),
-        ("Dates of service", ("{{ claim.service_dates }}",)),
-        # Takes one string or a list of "CODE: text" strings, one per line (docxtpl turns \n into a line break).
-        (
-            "Denial reason codes",
-            ("{{ claim.denial_codes if claim.denial_codes is string else claim.denial_codes | join('\\n') }}",),
-        ),
-        ("Appeal deadline", ("{{ claim.deadline }}",)),
-    ):
+
+def add_facts(doc, rows: Sequence[tuple[str, tuple[str, ...], str | None]]) -> None:
+    """A two-column table of labelled facts; a row with a condition is left out when the condition is false."""
+    facts = new_table(doc, [5.6, TEXT_WIDTH.cm - 5.6])
+    for label, pieces, condition in rows:
+        if condition:
+            tag_row(facts, "{%tr if " + condition + " %}")
         row = new_row(facts)
         para(row.cells[0], Bold(label), style="Table Text")
         para(row.cells[1], *pieces, style="Table Text")
+        if condition:
+            tag_row(facts, "{%tr endif %}")
     rule_table(facts)
     _edges(facts._tbl.tblPr, "w:tblBorders", top=(ACCENT, 8))
-    para(doc, "Services in dispute", style="Section Heading")
+    para(doc, "", style="Small Print")
+
+
+def add_write_in_box(doc, heading: str, instruction: str, height_cm: float = 7.0) -> None:
+    """A heading, a line saying what to write, and an empty framed box the clerk (or physician) fills in."""
+    para(doc, heading, style="Section Heading")
+    para(doc, instruction, style="Small Print", keep_with_next=True)
+    box = new_table(doc, [TEXT_WIDTH.cm])
+    row = new_row(box)
+    _put(row._tr.get_or_add_trPr(), "w:trHeight", val=str(int(Cm(height_cm).twips)), hRule="atLeast")
+    para(row.cells[0], "", style="Table Text")
+    line = (MUTED, 6)
+    _edges(box._tbl.tblPr, "w:tblBorders", top=line, left=line, bottom=line, right=line, insideH=None, insideV=None)
+    para(doc, "", style="Small Print")
+
+
+def add_requester_signature(doc, role: str) -> None:
+    """Who asks (the practice, 42 CFR 405.944(b)(4)) and lines to sign, print the name and title, and date."""
+    para(doc, "Requested by", style="Section Heading")
+    para(doc, Bold("{{ company.name }}"), role, keep_with_next=True)
+    table = new_table(doc, [9.0, 1.0, TEXT_WIDTH.cm - 10.0], layout_only=True)
+    for left, right in (("Signature of the requester or representative", "Date"), ("Printed name and title", "")):
+        space = new_row(table)
+        _put(space._tr.get_or_add_trPr(), "w:trHeight", val=str(int(Cm(1.2).twips)), hRule="atLeast")
+        for cell, caption in ((space.cells[0], left), (space.cells[2], right)):
+            para(cell, "", style="Table Text", keep_with_next=True)
+            if caption:
+                _edges(cell._tc.get_or_add_tcPr(), "w:tcBorders", bottom=(TEXT, 6))
+        captions = new_row(table)
+        para(captions.cells[0], left, style="Small Print", keep_with_next=True)
+        para(captions.cells[2], right, style="Small Print", keep_with_next=True)
+    # A letter ends with a paragraph, never a table (the batch puts its section break there).
+    para(doc, "Please send your decision, and any request for further records, to us at the address above.")
+
+
+def build_claim_appeal() -> Document:
+    """A request for redetermination (appeal) of a denied claim, to the payer's appeals address.
+
+    It carries what 42 CFR 405.944(b) asks of a Medicare redetermination request: the beneficiary's name, the
+    Medicare (member) number, the services and items for which redetermination is asked and their dates of
+    service, and the name and signature of the party asking; plus our claim number and the payer's, the denial
+    with its codes in the practice's own words, the deadline, a place for the clinical justification, and a
+    checklist of enclosures. No more health information than that (HIPAA minimum necessary, 45 CFR
+    164.502(b)): no diagnoses, notes, invoices or other claims. The recipient block is the letter's `customer`:
+    the payer, at the Appeals Address of the Payers sheet.
+    """
+    doc = new_letter("Claim appeal / redetermination request")
+    add_letterhead(doc)
+    add_address_and_details(doc, claim_details())
+    add_subject(doc, notice=PAYER_NOTICE)
+    para(
+        doc,
+        Bold("{{ company.name }}"),
+        ", the provider of the services below, requests a redetermination of claim ",
+        Bold("{{ claim.number }}"),
+        ", which ",
+        "{{ claim.payer }}",
+        " denied",
+        "{% if claim.denial_date %}",
+        " on ",
+        "{{ claim.denial_date }}",
+        "{% endif %}",
+        ". We believe the services were medically necessary, were provided as billed and are covered, and we ask "
+        "you to review the claim and pay it.",
+    )
+    para(doc, "Beneficiary and claim", style="Section Heading")
+    add_facts(
+        doc,
+        [
+            ("Beneficiary (patient) name", ("{{ claim.patient }}",), None),
+            ("Medicare / member number", ("{{ claim.member_id }}",), None),
+            ("Our claim number", ("{{ claim.number }}",), None),
+            ("Payer's claim number", ("{{ claim.payer_reference }}",), "claim.payer_reference"),
+            ("Date of service", ("{{ claim.date_of_service }}",), None),
+            ("Amount billed", ("{{ claim.billed }}",), "claim.billed"),
+            ("Date of denial", ("{{ claim.denial_date }}",), "claim.denial_date"),
+            ("Appeal deadline", (Bold("{{ claim.deadline }}"),), "claim.deadline"),
+        ],
+    )
+    para(doc, "Services and items for which redetermination is requested", style="Section Heading")
     add_data_table(doc, SERVICE_COLUMNS, "s in claim.services")
-    add_currency_note(doc)
+    para(doc, "", style="Small Print")
+    tag_para(doc, "{%p if claim.denial_codes %}", style="Section Heading")
+    para(doc, "Reasons given for the denial", style="Section Heading")
+    add_data_table(doc, DENIAL_COLUMNS, "d in claim.denial_codes")
+    para(doc, "", style="Small Print")
+    tag_para(doc, "{%p endif %}")
+    add_write_in_box(
+        doc,
+        "Clinical justification",
+        "To be completed before sending: why the services were medically necessary and why the denial should be "
+        "reversed, with reference to the enclosed records.",
+    )
+    para(doc, "Enclosures", style="Section Heading")
+    for item in (
+        "Copy of the remittance advice or initial determination notice",
+        "Medical records for the date of service",
+        "Letter of medical necessity from the treating physician",
+        "Other: ____________________________________________",
+    ):
+        para(doc, BOX + item, style="Table Text", keep_with_next=True)
+    para(doc, "", style="Small Print")
+    add_requester_signature(doc, ", the provider of the services, on behalf of the beneficiary.")
+    return doc
+
+
+def build_preauth_request() -> Document:
+    """A request for prior authorization of planned services, to the payer.
+
+    The patient's name and member number, the planned date, the procedure codes, the practice as requester, and a
+    place for the clinical reason; nothing more (no date of birth: the workbook does not keep it; no notes)."""
+    doc = new_letter("Prior authorization request")
+    add_letterhead(doc)
+    add_address_and_details(doc, claim_details())
+    add_subject(doc, notice=PAYER_NOTICE)
     para(
         doc,
-        "This request is made within the time allowed for an appeal. We have enclosed a copy of the remittance "
-        "advice or initial determination and the documentation that supports the services. Please send your "
-        "decision, and any request for further records, to us at the address above.",
+        Bold("{{ company.name }}"),
+        " requests prior authorization from ",
+        "{{ claim.payer }}",
+        " for the services below, planned for the patient named here.",
     )
-    add_closing(doc, "Sincerely,")
-    para(
+    para(doc, "Patient and planned services", style="Section Heading")
+    add_facts(
         doc,
-        "Enclosures: remittance advice / initial determination notice; supporting documentation",
-        style="Small Print",
+        [
+            ("Patient name", ("{{ claim.patient }}",), None),
+            ("Member number", ("{{ claim.member_id }}",), None),
+            ("Our claim number", ("{{ claim.number }}",), None),
+            (
+                "Planned date of service",
+                (
+                    "{% if claim.date_of_service %}",
+                    "{{ claim.date_of_service }}",
+                    "{% else %}",
+                    "to be scheduled",
+                    "{% endif %}",
+                ),
+                None,
+            ),
+            ("Authorization number", ("{{ claim.preauth_number }}",), "claim.preauth_number"),
+        ],
     )
+    para(doc, "Services for which authorization is requested", style="Section Heading")
+    add_data_table(doc, PLANNED_SERVICE_COLUMNS, "s in claim.services")
+    para(doc, "", style="Small Print")
+    add_write_in_box(
+        doc,
+        "Clinical reason for the request",
+        "To be completed before sending: the diagnosis and why the planned services are medically necessary.",
+        height_cm=6.0,
+    )
+    add_requester_signature(doc, ", the provider who will give the services.")
     return doc
 
 
@@ -1179,6 +1298,7 @@ TEMPLATES: dict[str, Callable[[], Document]] = {
     "installment_reminder.docx": build_installment_reminder,
     "missed_installment.docx": build_missed_installment,
     "claim_appeal.docx": build_claim_appeal,
+    "preauth_request.docx": build_preauth_request,
 }
 
 

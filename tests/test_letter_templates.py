@@ -133,6 +133,7 @@ def sample_context(tpl: DocxTemplate, name: str, logo: Path | None) -> dict:
                 "installment_reminder.docx": "Payment plan PP-0042: installment 4 due on December 27, 2026",
                 "missed_installment.docx": "Missed installment on payment plan PP-0042",
                 "claim_appeal.docx": "Request for redetermination, claim 2026-1127-0042",
+                "preauth_request.docx": "Request for prior authorization: claim 2026-1127-0042",
             }[name],
             "currency": "USD",
         },
@@ -232,33 +233,28 @@ def sample_context(tpl: DocxTemplate, name: str, logo: Path | None) -> dict:
             "remaining": money(500_000),
             "broken_on": "",
         }
-    if kind == "appeal":
+    if kind in ("appeal", "preauth"):
         context["customer"] = {**context["customer"], "name": CUSTOMER, "contact": "Appeals Unit"}
+        context["invoices"] = []
         context["claim"] = {
             "number": "2026-1127-0042",
+            "payer_reference": "ICN 22126000123450",
             "payer": "Northern Benefits & Health <Medicare Part B>",
+            "payer_type": "Medicare",
             "member_id": "1EG4-TE5-MK73",
             "patient": PATIENT,
-            "service_dates": "September 2 – September 4, 2026",
-            "services": [
-                {
-                    "code": "99214",
-                    "description": "Office visit, established patient",
-                    "date": "September 2, 2026",
-                    "amount": money(18_500),
-                },
-                {
-                    "code": "93000",
-                    "description": "Electrocardiogram, complete",
-                    "date": "September 4, 2026",
-                    "amount": money(6_400),
-                },
-            ],
+            "date_of_service": "September 2, 2026",
+            "services": [{"code": "99214", "date": "Sep 2, 2026"}, {"code": "93000", "date": "Sep 2, 2026"}],
+            "billed": money(24_900),
+            "submitted": "September 8, 2026",
+            "denial_date": "September 27, 2026",
+            # The practice's own words (X12's CARC/RARC texts are copyrighted and never shipped); N115 has none.
             "denial_codes": [
-                "CO-50: Non-covered services because this is not deemed a 'medical necessity' by the payer.",
-                "N115: This decision was based on a Local Coverage Determination (LCD).",
+                {"code": "CO-50", "meaning": "Payer says not medically necessary: send the physician's letter"},
+                {"code": "N115", "meaning": ""},
             ],
             "deadline": "January 25, 2027",
+            "preauth_number": "PA-77120",
         }
     return context
 
@@ -347,7 +343,10 @@ def test_letter_pdf_has_names_exactly_and_no_leftover_tags(pdfs, name):
     assert "Johnson &amp;" not in text and "Johnson  Sons" not in text
     assert COMPANY in text
     assert "Our reference:" in text and re.search(r"D\d-C0042-20261127", text)
-    assert "Accounts Receivable" in text
+    if variables.TEMPLATE_KINDS[name] in ("appeal", "preauth"):  # to a payer: the practice signs as requester
+        assert "Signature of the requester or representative" in text
+    else:
+        assert "Accounts Receivable" in text
     assert "{{" not in text and "{%" not in text and "}}" not in text
 
 
@@ -443,16 +442,35 @@ def test_plan_letters(pdfs):
 @pytest.mark.slow
 def test_claim_appeal_carries_what_a_redetermination_needs(pdfs):
     text = pdf_text(pdfs["claim_appeal.docx"])
+    flat = " ".join(text.split())
     for value in (
         PATIENT,
         "1EG4-TE5-MK73",
         "2026-1127-0042",
+        "ICN 22126000123450",
         "Northern Benefits & Health <Medicare Part B>",
         "99214",
-        "CO-50",
+        "93000",
+        "September 2, 2026",
+        "Payer says not medically necessary: send the physician's letter",
+        "January 25, 2027",
+        "Clinical justification",
+        "Enclosures",
+        "Medical records for the date of service",
+        f"{COMPANY}, the provider of the services, on behalf of the beneficiary",
     ):
-        assert value in text
-    assert "$185.00" in text and "INV-" not in text  # no invoices or balances in a letter to the payer
+        assert value in flat, value
+    assert [line.strip() for line in text.splitlines() if "N115" in line] == ["N115"]  # no meaning: bare
+    assert "INV-" not in text  # no invoices or balances in a letter to the payer
+
+
+@pytest.mark.slow
+def test_preauth_request_names_patient_member_services_and_requester(pdfs):
+    flat = " ".join(pdf_text(pdfs["preauth_request.docx"]).split())
+    for value in (PATIENT, "1EG4-TE5-MK73", "99214", "Planned date of service September 2, 2026", "PA-77120"):
+        assert value in flat, value
+    assert "Clinical reason for the request" in flat and f"{COMPANY} requests prior authorization" in flat
+    assert "INV-" not in flat and "birth" not in flat.casefold()
 
 
 def test_footer_is_the_same_for_every_letter_and_names_no_customer(tmp_path):

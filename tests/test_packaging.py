@@ -55,7 +55,7 @@ def test_the_wheel_holds_every_module_template_and_addin_source(wheel):
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "billing_addin").rglob("*.py")}
     assert modules and modules <= names, sorted(modules - names)  # pyproject lists the packages by hand
     shipped = {p.name for p in (ROOT / "letter_templates").iterdir() if p.suffix in (".docx", ".txt")}
-    assert len(shipped) == 18  # nine letters, a Word template and an e-mail body each
+    assert len(shipped) == 20  # ten letters, a Word template and an e-mail body each
     assert {f"billing_addin/letter_templates/{n}" for n in shipped} <= names
     sources = {p.name for p in (ROOT / "billing_addin/excel/addin_src").iterdir()}
     assert {f"billing_addin/excel/addin_src/{n}" for n in sources} <= names

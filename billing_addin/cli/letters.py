@@ -8,6 +8,7 @@ from pathlib import Path
 from billing_addin.cli import console
 from billing_addin.cli.tables import Col, show_table, text
 from billing_addin.cli.workbook_files import audit_user, load, read, write_patch
+from billing_addin.core.claim_letters import CLAIM_KINDS
 from billing_addin.documents.variables import KINDS
 from billing_addin.workbook.reader import check_readable
 from billing_addin.workbook.xlsx.file_safety import check_book_path, check_not_open
@@ -51,6 +52,9 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=iso_date)
     p.add_argument("--kind", choices=KINDS, default="dunning", help="which letters (default: dunning)")
     p.add_argument("--customers", type=parse_ids, help="only these Customer IDs, e.g. C001,C007")
+    p.add_argument(
+        "--claims", type=parse_ids, help="appeal, preauth: these Claim IDs (default: every claim that needs one)"
+    )
     p.add_argument("--rows", type=parse_rows, help="Excel rows: of Invoices for invoices, else of Customers; 5-9,12")
     p.add_argument("--from", dest="start", type=iso_date, help="a statement's first day (default: 3 months back)")
     p.add_argument("--out", type=Path, help="folder for the files (default: Output Folder in Settings)")
@@ -104,6 +108,7 @@ def cmd_letters(args: argparse.Namespace) -> int:
             email_drafts=args.email_drafts,
             again=args.again,
             progress=progress,
+            claims=args.claims,
             start=args.start,
             user=audit_user(book),
         )
@@ -141,10 +146,14 @@ def show_letters(result) -> None:
             name = Path(x["pdf"] or x["docx"]).name
             if data["kind"] == "plan":  # the reference tells a plan's letters apart: PLAN-PP-1-A, -R3, -M2
                 rows.append((x["customer_id"], x["reference"], x["letter"], invoices, name))
+            elif data["kind"] in CLAIM_KINDS:  # to the payer, one per claim: never the patient's name
+                rows.append((x["customer_id"], x["invoices"][0], x["reference"], name))
             else:
                 rows.append((x["customer_id"], str(x["level"] or ""), invoices, name))
         if data["kind"] == "plan":
             columns = (Col("Customer"), Col("Reference"), Col("Letter"), text("Invoices"), Col("PDF"))
+        elif data["kind"] in CLAIM_KINDS:
+            columns = (Col("Patient account"), Col("Claim"), Col("Reference"), Col("PDF"))
         else:
             columns = (Col("Customer"), Col("Level"), text("Invoices"), Col("PDF"))
         show_table(console.out, columns, rows)
@@ -155,7 +164,7 @@ def show_letters(result) -> None:
     if data.get("made_before"):
         console.out.print(f"{data['made_before']} plan letter(s) made as of earlier dates are not made again.")
     if data["skipped"]:
-        who = "letter(s) not made" if data["kind"] == "plan" else "customer(s) get no letter"
+        who = "letter(s) not made" if data["kind"] in ("plan", *CLAIM_KINDS) else "customer(s) get no letter"
         console.out.print(f"{len(data['skipped'])} {who}:")
         for s in data["skipped"][:20]:
             console.out.print(f"  {s['customer_id']}: {s['reason']}", markup=False)

@@ -23,6 +23,8 @@ from pypdf import PdfWriter
 from billing_addin.commands.result import Result, audit_sheet, loaded_at, stopped
 from billing_addin.commands.send import draft_letter_email, draft_path, email_template_for
 from billing_addin.core.book import Book
+from billing_addin.core.claim_letters import CLAIM_KINDS, missing_items, payer_references, select_claims
+from billing_addin.core.claims import denial_meanings
 from billing_addin.core.dunning import INSURANCE_PENDING, DunningLevel, plan_dunning
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.core.held_back import held_back_warning, paid_since, split_held
@@ -52,6 +54,9 @@ from billing_addin.loader import LoadedBook
 
 Progress = Callable[[int, int], None]  # (letters finished, letters in the batch)
 MIN_CHUNK, MAX_CHUNK = 10, 250  # letters per master document
+# A letter to a payer is named by its claim (appeal_CLM-1_2026-06-30.pdf): one patient may have several claims,
+# and the claim ID says which without naming the patient.
+CLAIM_FILE_PATTERN = "{kind}_{invoice}_{date}"
 STATEMENT_MONTHS = 3  # a statement covers the as-of month and the two before it unless told otherwise
 
 
@@ -93,13 +98,15 @@ def make_letters(
     start: dt.date | None = None,
     engine=None,
     user: str | None = None,
+    claims: Sequence[str] | None = None,
 ) -> Result:
     """Make the letters of one kind as at `as_of`.
 
     customers: only these Customer IDs. rows: Excel rows of the Invoices sheet (kind invoice) or of the
     Customers sheet (other kinds), as a clerk selects them. start: a statement's first day.
     engine: a PDF engine (default: what the PDF Engine setting finds). again: make letters the log
-    already has. Returns a Result: files made, data["letters"], data["skipped"], findings, and a patch
+    already has (for an appeal, also of a claim already Appealed). claims: Claim IDs, for the letters to
+    payers (kind appeal or preauth); a named claim that cannot have the letter stops the batch. Returns a Result: files made, data["letters"], data["skipped"], findings, and a patch
     that rewrites the Letters log with a row per letter made (and an Audit row).
     A KeyboardInterrupt stops the batch cleanly: letters finished are in the result, the rest removed.
     """
@@ -118,6 +125,8 @@ def make_letters(
             result,
             _settings_finding(book, "File Name Pattern", str(e), "Fix the pattern, e.g. {kind}_{customer_id}_{date}."),
         )
+    if kind in CLAIM_KINDS and pattern == naming.DEFAULT_PATTERN:
+        pattern = CLAIM_FILE_PATTERN
     templates = templates_folder(book, folder)
     if templates is None:
         return _stop(
@@ -153,10 +162,28 @@ def make_letters(
         start=start,
         log=plan_log,
         levels=loaded.config.dunning_levels,
+        claims=claims,
+        again=again,
     )
     if kind == "dunning":  # what parsing DunningLevels found stops dunning letters (an error) or is told
         chosen.findings[:0] = loaded.config.level_findings
     result.findings += chosen.findings
+    if claims and kind not in CLAIM_KINDS:
+        result.findings.append(
+            Finding(
+                WARNING,
+                "claims-ignored",
+                "",
+                "",
+                f"Claim IDs choose only appeal and preauth letters; they were ignored for {kind} letters.",
+                "Use --customers or --rows to choose these letters.",
+            )
+        )
+    if kind in CLAIM_KINDS and any(f.severity == ERROR for f in chosen.findings):
+        # The clerk named a claim that cannot have this letter: make none, so the batch is the one asked for.
+        result.findings = sort_findings(result.findings, book.sheet_titles)
+        result.data = {"as_of": as_of, "kind": kind, "folder": "", "letters": [], "skipped": chosen.skipped}
+        return _stop(result, _refused(kind))
     made_before = 0
     if kind == "plan":
         # A plan's letters build up over its life: those of earlier as-of dates are counted, not listed one by
@@ -170,9 +197,7 @@ def make_letters(
         ]
     else:
         letters, repeats = (chosen.letters, []) if again else _not_yet_made(chosen.letters, log)
-        skipped = chosen.skipped + [
-            {"customer_id": x.customer_id, "reason": "already made (use --again to make it again)"} for x in repeats
-        ]
+        skipped = chosen.skipped + [{"customer_id": x.customer_id, "reason": _already_made(x)} for x in repeats]
     result.data = {
         "as_of": as_of,
         "kind": kind,
@@ -333,6 +358,8 @@ def select_letters(
     start=None,
     log: Sequence[LetterRecord] = (),
     levels: Sequence[DunningLevel] = (),
+    claims: Sequence[str] | None = None,
+    again: bool = False,
 ) -> Selection:
     """The letters of `kind` the selection asks for, and who is left out and why.
     log, levels: the letter log and the dunning levels dunning reads (core/config.py)."""
@@ -390,22 +417,78 @@ def select_letters(
         for standing in plans_as_of(book, ledger).plans:
             if chosen(standing.terms.customer_id):
                 sel.letters += plan_letters(builder, standing, as_of, days)
-    else:  # appeal: its sheets come with the medical work
-        sel.findings.append(
-            Finding(
-                WARNING,
-                "kind-not-ready",
-                "Claims",
-                "",
-                f"{kind} letters need a Claims sheet, which this version does not read yet.",
-                "Use the template in Word by hand for now.",
-            )
-        )
+    else:  # appeal, preauth: a letter to the payer about each claim chosen
+        claim_letters(builder, kind, sel, claims=claims, again=again, chosen=chosen if wanted is not None else None)
     if wanted is not None:
         found = {x.customer_id.casefold() for x in sel.letters} | {s["customer_id"].casefold() for s in sel.skipped}
         for cid in sorted(wanted - found):
             sel.skipped.append({"customer_id": cid, "reason": f"nothing for a {kind} letter"})
     return sel
+
+
+def claim_letters(builder: LetterBuilder, kind: str, sel: Selection, *, claims, again: bool, chosen=None) -> None:
+    """The letters to payers (core/claim_letters.py chooses the claims): one per claim, addressed to its payer.
+    chosen: a test of the patient's account (--customers, --rows), None for every patient.
+    A claim that lacks what its letter must carry is left out with the cells to fill, never sent half-made."""
+    book = builder.book
+    picked = select_claims(book, kind, builder.as_of, named=claims, again=again)
+    sel.findings += picked.findings
+    sel.skipped += [s for s in picked.skipped if chosen is None or chosen(s["customer_id"])]
+    meanings = denial_meanings(book)
+    payer_refs = payer_references(book)
+    for c in picked.chosen:
+        claim = c.claim
+        if chosen is not None and not chosen(claim.patient_account):
+            continue
+        patient = builder.customers.get(claim.patient_account.casefold())
+        name = patient.name if patient is not None else ""
+        lacking = missing_items(kind, claim, name, book)
+        if lacking:
+            sel.skipped.append(
+                {"customer_id": claim.patient_account, "reason": f"claim {claim.claim_id} lacks " + "; ".join(lacking)}
+            )
+            sel.findings.append(
+                Finding(
+                    WARNING,
+                    "claim-letter-incomplete",
+                    book.sheet("Claims").title,
+                    "",
+                    f"No {kind} letter for claim {claim.claim_id}: it lacks " + "; ".join(lacking) + ".",
+                    "Fill in the cells named and run again.",
+                )
+            )
+            continue
+        if kind == "appeal" and (c.payer is None or not c.payer.appeals_address):
+            sel.findings.append(
+                Finding(
+                    WARNING,
+                    "no-appeals-address",
+                    "Payers",
+                    "",
+                    f"The appeal of claim {claim.claim_id} has no address: payer {claim.payer or '(blank)'} has no "
+                    "Appeals Address on the Payers sheet.",
+                    "Add the payer's Appeals Address on Payers, or write the address on the letter.",
+                )
+            )
+        payer_ref = payer_refs.get(claim.claim_id.casefold(), "")
+        sel.letters.append(builder.claim(kind, c, name, meanings, payer_ref))
+
+
+def _refused(kind: str) -> Finding:
+    return Finding(
+        ERROR,
+        "letters-not-made",
+        "Claims",
+        "",
+        f"No {kind} letters were made: a claim named cannot have one (see above).",
+        "Name only the claims that can have the letter, or leave --claims out to make every one due.",
+    )
+
+
+def _already_made(x: Letter) -> str:
+    if x.kind in CLAIM_KINDS:
+        return f"{x.reference} already made (use --again to make it again)"
+    return "already made (use --again to make it again)"
 
 
 def plan_letters(builder: LetterBuilder, standing: PlanStanding, as_of: dt.date, reminder_days: int) -> list[Letter]:
@@ -462,7 +545,9 @@ def _not_yet_made(letters: list[Letter], log: list[LetterRecord]) -> tuple[list[
 
 
 def _key(kind, customer_id, level, invoices, as_of, period=None, reference=""):
-    if kind == "plan":  # one per plan, letter and installment, whatever the invoices it covers turn out to be
+    if (
+        kind == "plan" or kind in CLAIM_KINDS
+    ):  # one per plan, letter and installment, whatever the invoices it covers turn out to be
         return (kind, customer_id.casefold(), (reference or "").casefold())
     statement = kind == "statement"
     return (

@@ -142,7 +142,7 @@ def import_remittances(
         for n, p in enumerate(rem.provider_adjustments, start=1):
             out.rows.append(
                 RemittanceRow(
-                    0, rem.trace_number, rem.payer, rem.payment_date, rem.source, PROVIDER, None, None, None, None,
+                    0, rem.trace_number, rem.payer, rem.payment_date, rem.source, PROVIDER, None, None, None, None, None,
                     p.date, f"PLB {p.reason}" + (f" {p.reference}" if p.reference else ""), None, -p.amount, None,
                     None, (), None, (), False, None,
                     f"provider-level adjustment {n}: changes the payment by {format_cents(-p.amount)}; not a patient's",
@@ -205,6 +205,7 @@ def _claim_row(
         source=rem.source,
         kind=CLAIM,
         payer_claim_id=cp.claim_id,
+        payer_claim_ref=cp.payer_claim_ref,
         claim_id=claim.claim_id if claim else None,
         matched_by=how,
         status_code=cp.status_code,
@@ -226,7 +227,7 @@ def _claim_row(
 def _line_rows(rem: Remittance, cp: ClaimPayment, claim_id: str | None) -> list[RemittanceRow]:
     return [
         RemittanceRow(
-            0, rem.trace_number, rem.payer, rem.payment_date, rem.source, LINE, cp.claim_id, claim_id, None, None,
+            0, rem.trace_number, rem.payer, rem.payment_date, rem.source, LINE, cp.claim_id, None, claim_id, None, None,
             ln.date, ln.procedure, ln.billed, ln.paid,
             sum(a.amount for a in ln.adjustments if a.group == "PR"),
             sum(a.amount for a in ln.adjustments if a.group in WRITE_OFF_GROUPS),

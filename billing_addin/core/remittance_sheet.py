@@ -26,6 +26,7 @@ REMITTANCE_COLUMNS = (
     Column("Source", 18),
     Column("Row Kind", 9),
     Column("Payer Claim ID", 16),
+    Column("Payer Claim Ref", 16),
     Column("Claim ID", 14),
     Column("Matched By", 18),
     Column("CLP Status", 8),
@@ -54,6 +55,7 @@ class RemittanceRow:
     source: str
     kind: str  # Claim, Line, Provider
     payer_claim_id: str | None  # CLP01 as the payer sent it
+    payer_claim_ref: str | None  # CLP07: the payer's own claim number (an appeal quotes it)
     claim_id: str | None  # the workbook's Claim ID it posts to (the clerk may type it)
     matched_by: str | None  # "claim id", "member id and date of service", "typed"
     status_code: str | None  # CLP02
@@ -81,6 +83,7 @@ class RemittanceRow:
             self.source or None,
             self.kind,
             self.payer_claim_id,
+            self.payer_claim_ref,
             self.claim_id,
             self.matched_by,
             self.status_code,
@@ -147,6 +150,7 @@ def read_remittance_rows(rows: list[list[object]]) -> list[RemittanceRow]:
                 source=str(get("Source") or ""),
                 kind=str(get("Row Kind") or ""),
                 payer_claim_id=to_id(get("Payer Claim ID")),
+                payer_claim_ref=to_id(get("Payer Claim Ref")),
                 claim_id=to_id(get("Claim ID")),
                 matched_by=str(get("Matched By")) if get("Matched By") else None,
                 status_code=to_id(get("CLP Status")),

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from billing_addin.core.book import Book
+from billing_addin.core.claim_letters import APPEAL, PREAUTH, ClaimLetter, letter_reference
+from billing_addin.core.claims import code_meaning, split_codes
 from billing_addin.core.dunning import DunningDecision, DunningLevel
 from billing_addin.core.ledger import VOID, InvoiceBalance, Ledger
 from billing_addin.core.plans import InstallmentStanding, PlanStanding
@@ -25,6 +27,10 @@ FINAL_PAY_WITHIN_DAYS = 7
 PLAN_AGREEMENT, PLAN_REMINDER, PLAN_MISSED = "payment_plan.docx", "installment_reminder.docx", "missed_installment.docx"
 PLAN_MARKS = {PLAN_AGREEMENT: "A", PLAN_REMINDER: "R", PLAN_MISSED: "M"}
 PLAN_LETTER_NAMES = {PLAN_AGREEMENT: "agreement", PLAN_REMINDER: "reminder", PLAN_MISSED: "missed"}
+
+# The letters to a payer about one claim: template and to whom at the payer.
+CLAIM_TEMPLATES = {APPEAL: "claim_appeal.docx", PREAUTH: "preauth_request.docx"}
+CLAIM_ATTENTION = {APPEAL: "Appeals Department", PREAUTH: "Prior Authorization Department"}
 
 
 @dataclass(frozen=True)
@@ -336,6 +342,64 @@ class LetterBuilder:
             "broken_on": fmt.date(standing.broken_on, loc),
         }
         return self._letter("plan", template, customer, number, standing.covered, reference, ctx)
+
+    def claim(self, kind: str, chosen: ClaimLetter, patient_name: str, meanings: dict, payer_reference: str) -> Letter:
+        """A letter to the payer about one claim: the appeal (redetermination request, claim_appeal.docx) of a
+        denied claim, or a preauthorization request (preauth_request.docx).
+
+        Addressed to the payer (the Appeals Address on Payers for an appeal). It carries what the payer needs
+        and no more (45 CFR 164.502(b)): the patient's name and member number, the services and their date,
+        the denial and its codes in the practice's own words (DenialCodes; a code not there shows bare, X12's
+        texts are never shipped). Never the claim's Notes, never another claim, no invoices or balances.
+        The letter's customer_id is the patient's account (what holds letters back on errors and what the
+        Letters log keys by); its one "invoice" is the claim ID, which file names and the log carry instead
+        of anything that names the patient."""
+        claim, loc = chosen.claim, self.locale
+        currency = str(self.book.settings.get("Default Currency") or "USD")
+        payer_name = chosen.payer.name if chosen.payer is not None else claim.payer
+        address = str((chosen.payer.appeals_address if chosen.payer is not None else None) or "")
+        if kind == PREAUTH:
+            address = ""  # Payers keeps where appeals go, not where preauthorization requests go
+        recipient = Customer(
+            claim.patient_account,
+            payer_name,
+            CLAIM_ATTENTION[kind],
+            "",
+            tuple(p.strip() for p in address.replace("\n", ",").split(",") if p.strip()),
+        )
+        reference = letter_reference(kind, claim.claim_id)
+        if kind == APPEAL:
+            subject = f"Request for redetermination (appeal) of claim {claim.claim_id}"
+        else:
+            subject = f"Request for prior authorization: claim {claim.claim_id}"
+        ctx = self._base(kind, None, recipient, reference, subject, currency)
+        ctx["invoices"] = []  # no invoices or balances in a letter to a payer
+        ctx["totals"] = {"principal": "", "fees": "", "total": "", "has_fees": False}
+        service_date = fmt.short_date(claim.date_of_service, loc)
+        denial_codes = []
+        for code in claim.denial_codes:
+            meaning, _ = code_meaning(code, meanings)
+            denial_codes.append({"code": code, "meaning": _text(meaning)})
+        deadline = chosen.deadline
+        ctx["claim"] = {
+            "number": claim.claim_id,
+            "payer_reference": payer_reference,
+            "payer": payer_name,
+            "payer_type": _text(claim.payer_type),
+            "patient": patient_name,
+            "member_id": _text(claim.member_id),
+            "date_of_service": fmt.date(claim.date_of_service, loc),
+            "services": [{"code": code, "date": service_date} for code in split_codes(claim.procedure_codes)],
+            "billed": fmt.money(claim.billed, currency, loc) if claim.billed is not None else "",
+            "submitted": fmt.date(claim.submitted, loc),
+            "denial_date": fmt.date(claim.denial_date, loc),
+            "denial_codes": denial_codes,
+            "deadline": fmt.date(deadline.date if deadline is not None else None, loc),
+            "preauth_number": _text(claim.preauth_number),
+        }
+        letter = self._letter(kind, CLAIM_TEMPLATES[kind], recipient, None, [claim.claim_id], reference, ctx)
+        # No e-mail draft to the patient's address, and no name of anyone in a file name but the payer's.
+        return replace(letter, email="", customer_name=payer_name)
 
 
 def _installment_name(i: InstallmentStanding) -> str:

@@ -119,13 +119,23 @@ def sample_context(kind: str, invoices: int = 3) -> dict:
         },
         "claim": {
             "number": "CLM-55",
+            "payer_reference": "ICN 22126000123450",
             "payer": "Medicare Part B",
-            "member_id": "1EG4-TE5-MK73",
+            "payer_type": "Medicare",
             "patient": "Ana Smith",
-            "service_dates": "Aug 4, 2026",
-            "services": [{"code": "99213", "description": "Office visit", "date": "Aug 4, 2026", "amount": "$120.00"}],
-            "denial_codes": "CO-16: claim lacks information",
-            "deadline": "December 2, 2026",
+            "member_id": "1EG4-TE5-MK73",
+            "date_of_service": "August 4, 2026",
+            "services": [{"code": "99213", "date": "Aug 4, 2026"}, {"code": "93000", "date": "Aug 4, 2026"}],
+            "billed": "$320.00",
+            "submitted": "August 10, 2026",
+            "denial_date": "September 2, 2026",
+            # The practice's own words (DenialCodes); a code not on that sheet comes with a blank meaning.
+            "denial_codes": [
+                {"code": "CO-16", "meaning": "Something is missing on the claim"},
+                {"code": "N290", "meaning": ""},
+            ],
+            "deadline": "December 31, 2026",
+            "preauth_number": "PA-889",
         },
     }
     wanted = {n.split(".")[0] for n in COMMON} | {n.split(".")[0] for n in BY_KIND.get(kind, {})}

@@ -7,7 +7,7 @@ template only places text. Lists are lists of dicts with the keys shown.
 
 from __future__ import annotations
 
-KINDS = ("invoice", "statement", "dunning", "plan", "appeal")
+KINDS = ("invoice", "statement", "dunning", "plan", "appeal", "preauth")
 
 COMMON: dict[str, str] = {
     "company.name": "Company Name from Settings.",
@@ -16,7 +16,7 @@ COMMON: dict[str, str] = {
     "company.email": "Company Email from Settings (may be blank).",
     "company.payment_instructions": "Payment Instructions from Settings (may be blank).",
     "company.logo": "The logo image (Logo Path in Settings), or blank.",
-    "letter.kind": "invoice, statement, dunning, plan or appeal.",
+    "letter.kind": "invoice, statement, dunning, plan, appeal or preauth.",
     "letter.level": "The dunning level (1, 2, 3 ...), blank for other kinds.",
     "letter.date": "The as-of date, formatted for the locale.",
     "letter.reference": "Our reference, e.g. D2-C001-20261127.",
@@ -83,16 +83,23 @@ BY_KIND: dict[str, dict[str, str]] = {
         "plan.remaining": "What is still to pay under the plan.",
         "plan.broken_on": "The day the plan broke (blank unless it is Broken).",
     },
-    # Filled by later work (medical claims); the template exists so a clerk can style it now.
+    # The letters to a payer about one claim (billing letters --kind appeal / preauth). `customer` is the payer.
     "appeal": {
-        "claim.number": "Claim number.",
-        "claim.payer": "Payer name.",
-        "claim.member_id": "Member / Medicare number.",
-        "claim.patient": "Patient name (minimum necessary).",
-        "claim.service_dates": "Dates of service.",
-        "claim.services": "Each service: code, description, date, amount.",
-        "claim.denial_codes": "CARC/RARC codes and their text.",
-        "claim.deadline": "The appeal deadline.",
+        "claim.number": "Our Claim ID (the patient control number sent on the claim).",
+        "claim.payer_reference": "The payer's own claim number, when the Remittance sheet has it (else blank).",
+        "claim.payer": "The payer's name.",
+        "claim.payer_type": "Medicare, Medicaid, Commercial or Self (may be blank).",
+        "claim.patient": "The patient's (beneficiary's) name, from Customers.",
+        "claim.member_id": "The member (Medicare) number.",
+        "claim.date_of_service": "The date of service (a preauthorization: the planned date, may be blank).",
+        "claim.services": "Each procedure code of the claim: code, date (of service).",
+        "claim.billed": "What was billed to the payer (may be blank).",
+        "claim.submitted": "When the claim was sent (may be blank).",
+        "claim.denial_date": "When the payer denied it (may be blank).",
+        "claim.denial_codes": "Each denial code: code, meaning (the practice's own words from DenialCodes; blank "
+        "for a code not there).",
+        "claim.deadline": "The last day to appeal (blank when the add-in cannot know it).",
+        "claim.preauth_number": "The preauthorization's reference (may be blank).",
     },
 }
 
@@ -107,7 +114,11 @@ TEMPLATE_KINDS: dict[str, str] = {
     "installment_reminder.docx": "plan",
     "missed_installment.docx": "plan",
     "claim_appeal.docx": "appeal",
+    "preauth_request.docx": "preauth",
 }
+
+
+BY_KIND["preauth"] = dict(BY_KIND["appeal"])  # the same claim, asked about before the service
 
 
 def known_names(kind: str | None) -> set[str]:
