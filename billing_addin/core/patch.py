@@ -94,14 +94,29 @@ class AppendRows:
 
 
 @dataclass(frozen=True)
+class UpdateCells:
+    """Cells of existing data rows of an input table to set (e.g. a claim's Status after its remittance is posted).
+
+    Each is (Excel row number, header text as the user's table spells it, value). Every other cell, row, format
+    and formula of the sheet stays exactly as it is. A cell's own format is kept; None (or "") empties the cell.
+    Text is stored as text, never as a formula. A `Link` cannot be set into an existing cell.
+    """
+
+    sheet: str
+    cells: tuple[tuple[int, str, CellValue], ...]
+
+
+@dataclass(frozen=True)
 class Patch:
-    """Everything one command wants written: whole owned sheets and rows appended to input tables."""
+    """Everything one command wants written: whole owned sheets, rows appended to input tables and cells of
+    existing rows of input tables set."""
 
     sheets: tuple[OwnedSheet, ...] = ()
     appends: tuple[AppendRows, ...] = ()
+    updates: tuple[UpdateCells, ...] = ()
     # Optional: the order owned sheets should take when new (after the last input sheet by default).
     meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not self.sheets and not any(a.rows for a in self.appends)
+        return not self.sheets and not any(a.rows for a in self.appends) and not any(u.cells for u in self.updates)
