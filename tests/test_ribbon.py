@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from billing_addin import commands
 from billing_addin.core.money import format_cents
-from billing_addin.core.patch import Link
+from billing_addin.core.patch import Link, Patch, UpdateCells
 from billing_addin.excel import patch_plan, ribbon
 from billing_addin.excel.host import FileHost, rows_in_address
 from billing_addin.workbook.demo_book import generate
 from billing_addin.workbook.reader import read_book
 from billing_addin.workbook.template import build_template
-from billing_addin.workbook.writer import apply_patch
+from billing_addin.workbook.writer import WriteRefused, apply_patch
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -385,6 +386,65 @@ def test_append_block_puts_rows_where_the_file_writer_puts_them(clean_book):
                 field = letters[_letter(start + j)]
                 got = after.columns[field][after.rows.index(block.first_row + k)]
                 assert _same(got, value), (field, got, value)
+
+
+def test_update_block_sets_the_cells_the_file_writer_sets(clean_book):
+    """The xlwings shell and the safe file writer must agree on which cell an update sets: the same cells change,
+    with the same values, and text keeps Excel's text prefix (a text "=1+1" stays text)."""
+    before = read_book(clean_book)
+    invoices = before.sheet("Invoices")
+    first, second = invoices.rows[0], invoices.rows[3]
+    update = UpdateCells(
+        "invoices",
+        (
+            (first, "Description", "=1+1"),
+            (first, "due date", dt.date(2026, 9, 30)),
+            (first, "Amount", Decimal("80.00")),
+            (second, "Status", None),
+            (second, "Description", "-5"),
+        ),
+    )
+    block = patch_plan.update_block(invoices, update)
+    assert block.sheet == "Invoices" and block.cells == 5
+    letters = {f: invoices.letters[f] for f in ("Description", "Due Date", "Amount", "Status")}
+    expected = {
+        f"{letters['Description']}{first}": "'=1+1",
+        f"{letters['Due Date']}{first}": dt.datetime(2026, 9, 30),
+        f"{letters['Amount']}{first}": 80.0,
+        f"{letters['Status']}{second}": None,
+        f"{letters['Description']}{second}": "'-5",
+    }
+    planned = {}
+    for address, values in block.runs:
+        column, row = re.match(r"([A-Z]+)(\d+)$", address).groups()
+        for j, value in enumerate(values):
+            planned[f"{_letter(patch_plan._column_index(column) + j)}{row}"] = value
+    assert planned == expected
+    # Adjacent cells of one row go in one assignment (Due Date and Amount are side by side in the template).
+    assert any(len(values) > 1 for _, values in block.runs)
+
+    report = apply_patch(clean_book, Patch(updates=(update,)), backups=0)
+    assert report.cells_updated == 5
+    after = read_book(clean_book).sheet("Invoices")
+    for address, value in expected.items():
+        column, row = re.match(r"([A-Z]+)(\d+)$", address).groups()
+        field = next(f for f, letter in after.letters.items() if letter == column)
+        got = after.columns[field][after.rows.index(int(row))]
+        assert got is None if value is None else _same(got, value), (address, got, value)
+    untouched = [f for f in invoices.columns if f not in ("Description", "Due Date", "Amount", "Status")]
+    assert all(after.columns[f] == invoices.columns[f] for f in untouched)
+
+
+def test_update_block_refuses_rows_outside_the_data_and_unknown_headers(clean_book):
+    invoices = read_book(clean_book).sheet("Invoices")
+    last = max(invoices.rows)
+    for row in (invoices.header_row, last + 1, 0):
+        with pytest.raises(WriteRefused, match=rf"Row {row} of sheet 'Invoices' is not a data row"):
+            patch_plan.update_block(invoices, UpdateCells("Invoices", ((row, "Status", "Paid"),)))
+    with pytest.raises(WriteRefused, match="no column 'Colour'"):
+        patch_plan.update_block(invoices, UpdateCells("Invoices", ((last, "Colour", "red"),)))
+    with pytest.raises(WriteRefused, match="link"):
+        patch_plan.update_block(invoices, UpdateCells("Invoices", ((last, "Description", Link("x", "A1")),)))
 
 
 def _letter(index: int) -> str:

@@ -18,7 +18,7 @@ import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_addin.core.patch import MONEY_FORMAT, AppendRows, Chart, Column, Link, OwnedSheet, Patch
+from billing_addin.core.patch import MONEY_FORMAT, AppendRows, Chart, Column, Link, OwnedSheet, Patch, UpdateCells
 from billing_addin.workbook.writer import WriteRefused, apply_patch
 from billing_addin.workbook.xlsx.package import PackageEdit, Relationships, rels_part_of
 from billing_addin.workbook.xlsx.zip_package import SourceZip
@@ -497,3 +497,324 @@ def test_decimal_cell_text_is_the_plain_number(d):
 
     plain = format(d, "f")
     assert _decimal(d) == (plain.rstrip("0").rstrip(".") if "." in plain else plain)
+
+
+# ---------------------------------------------------------------- setting cells of existing rows (UpdateCells)
+
+
+def make_claims_book(path: Path) -> Path:
+    """The project's own template with four claims on its Claims sheet (an Excel table, tblClaims). Claim CL-2 has
+    no Status, and its Status cell is absent from the file (the column has no number format)."""
+    from billing_addin.core.schema import INPUT_SHEETS
+    from billing_addin.workbook.template import build_template
+
+    names = [f.name for f in next(s for s in INPUT_SHEETS if s.name == "Claims").fields]
+
+    def claim(i: int, **values: object) -> list[object]:
+        row = dict.fromkeys(names)
+        row.update(
+            {
+                "Claim ID": f"CL-{i}",
+                "Patient Account": "C1",
+                "Payer": "Aetna",
+                "Payer Type": "Commercial",
+                "Date of Service": dt.date(2026, 1, i),
+                "Billed": Decimal("120.00"),
+                "Status": "Submitted",
+                "Submitted Date": dt.date(2026, 1, i + 1),
+                "Notes": f"note {i}",
+            }
+        )
+        row.update(values)
+        return [row[n] for n in names]
+
+    build_template(path, {"Claims": [claim(1), claim(2, Status=None), claim(3), claim(4)]})
+    return path
+
+
+def _sheet_part(path: Path, name: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    rel_id = re.search(rf'<sheet [^>]*name="{name}"[^>]*r:id="([^"]+)"', workbook).group(1)
+    target = re.search(rf'<Relationship [^>]*Id="{rel_id}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rel_id}"', rels
+    )
+    return "xl/" + target.group(1).removeprefix("/xl/")
+
+
+def _cells_xml(row_xml: str) -> list[tuple[str, str]]:
+    """(reference, whole <c> element) of each cell of a row, in file order."""
+    return [(m.group(1), m.group(0)) for m in re.finditer(r'<c r="([A-Z]+\d+)".*?(?:/>|</c>)', row_xml)]
+
+
+def test_update_cells_sets_typed_values_keeps_styles_and_inserts_missing_cells(tmp_path: Path) -> None:
+    from billing_addin.excel.host import FileHost
+    from billing_addin.workbook.reader import read_book
+
+    book = make_claims_book(tmp_path / "Claims.xlsx")
+    sheet_part = _sheet_part(book, "Claims")
+    before = parts(book)
+    old_rows = _rows_xml(before[sheet_part].decode())
+    old_j3 = dict(_cells_xml(old_rows["3"]))["J3"]
+    assert 'r="L3"' not in old_rows["3"] and 'r="O3"' not in old_rows["3"]  # Status and Denial Codes are absent
+    paid_style = re.search(r's="(\d+)"', old_j3).group(1)
+
+    update = UpdateCells(
+        "claims",  # sheet and headers matched as the append does: case, spaces and punctuation ignored
+        (
+            (3, "Status", "Paid"),
+            (3, "insurance paid", Decimal("80.00")),
+            (3, "Denial Date", dt.date(2026, 2, 3)),
+            (3, "Denial Codes", "=SUM(A1)"),
+            (5, "Notes", None),
+            (4, "Status", "Denied"),
+        ),
+    )
+    host = FileHost(book)
+    host.read_book()
+    message = host.apply(Patch(updates=(update,)))
+    assert message == "Wrote 6 cell(s) updated on claims"
+
+    after = parts(book)
+    changed = {n for n in before if before[n] != after.get(n)}
+    # The sheet; workbook.xml only to ask for calculation on load (the template already asks for it).
+    assert {sheet_part} <= changed <= {sheet_part, "xl/workbook.xml"}
+    assert set(after) == set(before)
+    assert 'fullCalcOnLoad="1"' in after["xl/workbook.xml"].decode()
+    new_rows = _rows_xml(after[sheet_part].decode())
+    assert {r: x for r, x in new_rows.items() if r not in ("3", "4", "5")} == {
+        r: x for r, x in old_rows.items() if r not in ("3", "4", "5")
+    }
+    cells3 = _cells_xml(new_rows["3"])
+    refs = [ref for ref, _ in cells3]
+    assert refs == sorted(refs, key=lambda r: (len(r), r))  # the inserted cells are in column order
+    assert "L3" in refs and "O3" in refs
+    assert dict(cells3)["J3"] == f'<c r="J3" s="{paid_style}"><v>80</v></c>'  # the cell's own style is kept
+    assert dict(cells3)["O3"] == '<c r="O3" t="inlineStr"><is><t>=SUM(A1)</t></is></c>'
+    # The cells the update does not name are as they were, byte for byte.
+    old_cells3 = dict(_cells_xml(old_rows["3"]))
+    assert all(dict(cells3)[r] == x for r, x in old_cells3.items() if r not in ("J3", "N3"))
+
+    claims = read_book(book).sheet("Claims")
+    at = {row: i for i, row in enumerate(claims.rows)}
+    assert claims.columns["Status"][at[3]] == "Paid"
+    assert claims.columns["Insurance Paid"][at[3]] == 8000  # cents
+    assert claims.columns["Denial Date"][at[3]] == dt.date(2026, 2, 3)
+    assert claims.columns["Denial Codes"][at[3]] == "=SUM(A1)"
+    assert claims.columns["Status"][at[4]] == "Denied"
+    assert claims.columns["Notes"][at[5]] is None and claims.columns["Notes"][at[4]] == "note 3"
+    assert claims.columns["Status"][at[2]] == "Submitted"
+
+    ws = openpyxl.load_workbook(book)["Claims"]
+    assert ws["L3"].value == "Paid" and ws["L3"].data_type == "s"
+    assert ws["J3"].value == 80 and ws["J3"].number_format == "#,##0.00"
+    assert ws["N3"].value == dt.datetime(2026, 2, 3) and ws["N3"].number_format == "yyyy-mm-dd"
+    assert ws["O3"].value == "=SUM(A1)" and ws["O3"].data_type == "s"
+    assert ws["S5"].value is None and ws["S4"].value == "note 3"
+    assert ws.tables["tblClaims"].ref == "A1:S5"  # the table did not move
+
+
+def test_update_cells_on_a_sheet_without_a_table(tmp_path: Path) -> None:
+    """Header columns from the first row; an unstyled cell given a date gets a date format; texts Excel would read
+    as formulas or escapes stay text; a number, a bool and None; the 1904 date system."""
+    book = make_book(tmp_path / "Book.xlsx", date_1904=True)
+    sheet_part = "xl/worksheets/sheet1.xml"
+    before = parts(book)[sheet_part].decode()
+    cells = tuple((2 + i, "Customer", text) for i, text in enumerate(TRICKY_TEXTS[:4]))
+    update = UpdateCells(
+        "Invoices",
+        (
+            *cells,
+            (6, "Customer", dt.date(2024, 5, 17)),
+            (2, "Amount", 12.5),
+            (3, "Amount", True),
+            (4, "Amount", None),
+            (5, "due", dt.date(2024, 6, 1)),
+        ),
+    )
+    report = apply_patch(book, Patch(updates=(update,)))
+    assert report.cells_updated == 9 and report.rows_appended == 0
+    after = parts(book)[sheet_part].decode()
+    assert _rows_xml(after)["1"] == _rows_xml(before)["1"]
+    assert "<v>43967</v>" in _rows_xml(after)["6"]  # 1904 serial of 2024-05-17
+    ws = openpyxl.load_workbook(book)["Invoices"]
+    for i, text in enumerate(TRICKY_TEXTS[:4]):
+        assert ws.cell(2 + i, 2).value == text and ws.cell(2 + i, 2).data_type == "s"
+    assert ws["B6"].value == dt.datetime(2024, 5, 17) and ws["B6"].is_date
+    assert ws["C2"].value == 12.5 and ws["C3"].value is True and ws["C4"].value is None
+    assert ws["D5"].value == dt.datetime(2024, 6, 1) and ws["D5"].number_format == "yyyy-mm-dd"
+    assert ws["D4"].value == dt.datetime(2024, 1, 3)  # untouched
+    rows = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Invoices").to_python()
+    assert rows[1][:3] == ["INV-1", "=SUM(A1)", 12.5]
+
+
+def test_update_cells_in_a_row_the_file_does_not_hold(tmp_path: Path) -> None:
+    """A blank row inside a table may have no <row> element at all: it is made, in row order."""
+    path = tmp_path / "Gap.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("Adjustments").add_table(
+        "A1:B4",
+        {"columns": [{"header": "Customer"}, {"header": "Amount"}], "data": [["A", 1], [None, None], ["C", 3]]},
+    )
+    wb.close()
+    assert '<row r="3"' not in parts(path)["xl/worksheets/sheet1.xml"].decode()
+    apply_patch(path, Patch(updates=(UpdateCells("Adjustments", ((3, "Amount", 2), (3, "Customer", "B"))),)))
+    xml = parts(path)["xl/worksheets/sheet1.xml"].decode()
+    assert [int(n) for n in re.findall(r'<row r="(\d+)"', xml)] == [1, 2, 3, 4]
+    ws = openpyxl.load_workbook(path)["Adjustments"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["A", 1], ["B", 2], ["C", 3]]
+
+
+def test_updates_and_appends_to_one_sheet_in_one_patch(tmp_path: Path) -> None:
+    book = make_adjustments_book(tmp_path / "Book.xlsx")
+    sheet_part = "xl/worksheets/sheet2.xml"
+    before = _rows_xml(parts(book)[sheet_part].decode())
+    patch = Patch(
+        appends=(AppendRows("Adjustments", ({"Customer": "Dyn", "Amount": 5, "Reason": "Late fee"},)),),
+        updates=(UpdateCells("Adjustments", ((3, "Reason", "Late fee"), (4, "Amount", Decimal("31.5")))),),
+    )
+    report = apply_patch(book, patch)
+    assert (report.rows_appended, report.cells_updated) == (1, 2)
+    after = _rows_xml(parts(book)[sheet_part].decode())
+    assert after["2"] == before["2"]
+    assert re.search(r'<c r="E4" s="\d+"><f>tblAdjustments\[\[#This Row\],\[Amount\]\]\*2</f>', after["4"])
+    ws = openpyxl.load_workbook(book)["Adjustments"]
+    assert ws["D3"].value == "Late fee" and ws["B3"].value == "Bolt"
+    assert ws["C4"].value == 31.5 and ws["C4"].number_format == "#,##0.00"
+    assert [c.value for c in ws[5]][:4] == [None, "Dyn", 5, "Late fee"]
+    assert ws.tables["tblAdjustments"].ref == "A1:E5"
+
+
+def test_update_refuses_what_it_cannot_set_safely_and_leaves_the_book(tmp_path: Path, corpus: Path) -> None:
+    book = make_adjustments_book(tmp_path / "Book.xlsx")
+    original = book.read_bytes()
+    refused = {
+        r"Row 5 of sheet 'Adjustments' is not a data row of table 'tblAdjustments' \(rows 2 to 4\)": (5, "Amount", 1),
+        r"Row 1 of sheet 'Adjustments' is not a data row": (1, "Amount", 1),
+        r"Row 0 of": (0, "Amount", 1),
+        r"no column 'Fee code'.*Add that header": (2, "Fee code", "X"),
+        r"link": (2, "Reason", Link("x", "Invoices!A1")),
+    }
+    for message, cell in refused.items():
+        with pytest.raises(WriteRefused, match=message):
+            # With a good cell first and an append beside it: nothing at all is written.
+            apply_patch(
+                book,
+                Patch(
+                    appends=(AppendRows("Adjustments", ({"Amount": 1},)),),
+                    updates=(UpdateCells("Adjustments", ((2, "Amount", 7), cell)),),
+                ),
+            )
+    with pytest.raises(WriteRefused, match="no sheet 'Claims'"):
+        apply_patch(book, Patch(updates=(UpdateCells("Claims", ((2, "Status", "Paid"),)),)))
+    assert book.read_bytes() == original
+
+    charts = tmp_path / "chartsheet.xlsx"
+    shutil.copy(corpus / "chartsheet01.xlsx", charts)
+    charts.chmod(0o644)
+    chart_sheet = next(
+        n for n in python_calamine.CalamineWorkbook.from_path(str(charts)).sheet_names if n.lower().startswith("chart")
+    )
+    original = charts.read_bytes()
+    with pytest.raises(WriteRefused, match="not a worksheet"):
+        apply_patch(charts, Patch(updates=(UpdateCells(chart_sheet, ((2, "A", 1),)),)))
+    assert charts.read_bytes() == original
+
+
+def test_update_of_a_formula_cell_in_an_excel_book(tmp_path: Path, corpus: Path) -> None:
+    """cal_pivots.xlsx (made by Excel): DataSheet (sheetId 1) has a plain formula in G2 and J5, a shared formula in
+    G3:G11 and pivot tables that read it. Setting G2 and J5 drops only their calcChain entries; a cell of the shared
+    formula is refused; every other part stays byte for byte."""
+    book = tmp_path / "pivots.xlsx"
+    shutil.copy(corpus / "cal_pivots.xlsx", book)
+    book.chmod(0o644)
+    sheet_part = _sheet_part(book, "DataSheet")
+    original = book.read_bytes()
+    for cell in ("G3", "G4", "G11"):
+        with pytest.raises(WriteRefused, match=rf"Cell {cell} of sheet 'DataSheet' is part of a shared formula"):
+            apply_patch(book, Patch(updates=(UpdateCells("DataSheet", ((int(cell[1:]), "Value / Size", 0),)),)))
+    assert book.read_bytes() == original
+
+    before, raw_before = parts(book), _raw_parts(book)
+    report = apply_patch(
+        book,
+        Patch(updates=(UpdateCells("DataSheet", ((2, "Value / Size", 5.5), (5, "Misc", "n/a"), (4, "Value", 16))),)),
+    )
+    assert report.cells_updated == 3
+    after, raw_after = parts(book), _raw_parts(book)
+    assert set(after) == set(before)
+    for name in before:
+        if name not in (sheet_part, "xl/calcChain.xml", "xl/workbook.xml"):
+            assert after[name] == before[name] and raw_after[name] == raw_before[name], name
+    chain = re.findall(r'<c r="(\w+)" i="(\d+)"', after["xl/calcChain.xml"].decode())
+    old_chain = re.findall(r'<c r="(\w+)" i="(\d+)"', before["xl/calcChain.xml"].decode())
+    assert [c for c in old_chain if c not in chain] == [("G2", "1"), ("J5", "1")]
+    assert len(chain) == len(old_chain) - 2
+    old_rows, new_rows = _rows_xml(before[sheet_part].decode()), _rows_xml(after[sheet_part].decode())
+    assert [r for r in old_rows if old_rows[r] != new_rows[r]] == ["2", "4", "5"]
+    assert "<f>" not in dict(_cells_xml(new_rows["2"]))["G2"]
+    assert dict(_cells_xml(new_rows["5"]))["J5"] == '<c r="J5" s="3" t="inlineStr"><is><t>n/a</t></is></c>'
+    assert dict(_cells_xml(new_rows["3"]))["G3"] == dict(_cells_xml(old_rows["3"]))["G3"]
+    # (openpyxl cannot load this book, before or after.)
+    sheet = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("DataSheet")
+    rows = sheet.to_python()
+    assert (rows[1][6], rows[4][9], rows[3][3]) == (5.5, "n/a", 16.0)
+    assert 'fullCalcOnLoad="1"' in after["xl/workbook.xml"].decode()  # G3:G11 read D4: Excel calculates again
+
+
+def test_a_kept_calc_chain_entry_keeps_its_sheet_when_the_one_before_is_dropped(tmp_path: Path, corpus: Path) -> None:
+    """In calcChain an entry without i="" belongs to the sheet of the entry before it."""
+    book = tmp_path / "pivots.xlsx"
+    with zipfile.ZipFile(corpus / "cal_pivots.xlsx") as source, zipfile.ZipFile(book, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/calcChain.xml":
+                # DataSheet's G2 then J5 (sheet 1) with J5 relying on G2's i="1", between sheet 6's entries.
+                text = data.decode().replace('<c r="G2" i="1"/><c r="J5" i="1"/>', "")
+                text = text.replace('<c r="J5" i="6"/>', '<c r="J5" i="6"/><c r="G2" i="1"/><c r="J5"/>')
+                data = text.encode()
+            target.writestr(info, data)
+    apply_patch(book, Patch(updates=(UpdateCells("DataSheet", ((2, "Value / Size", 1),)),)), backups=0)
+    chain = parts(book)["xl/calcChain.xml"].decode()
+    assert '<c r="J5" i="6"/><c i="1" r="J5"/><c r="G5" i="6"/>' in chain
+    assert '<c r="G2" i="1"/>' not in chain
+
+
+def test_update_a_row_of_a_table_in_an_excel_made_book(tmp_path: Path, corpus: Path) -> None:
+    """cal_inventory-table.xlsx (made by Excel, shared strings): only the sheet part and workbook.xml change, only
+    in the row set; the shared strings the old cell used stay (Excel tolerates an unused one)."""
+    book = tmp_path / "inventory.xlsx"
+    shutil.copy(corpus / "cal_inventory-table.xlsx", book)
+    book.chmod(0o644)
+    before, raw_before = parts(book), _raw_parts(book)
+    apply_patch(book, Patch(updates=(UpdateCells("Sheet1", ((3, "Type", "green"), (3, "Quantity", 250))),)))
+    after, raw_after = parts(book), _raw_parts(book)
+    sheet_part = "xl/worksheets/sheet1.xml"
+    assert {n for n in before if after[n] != before[n]} == {sheet_part, "xl/workbook.xml"}
+    assert all(raw_after[n] == raw_before[n] for n in before if n not in (sheet_part, "xl/workbook.xml"))
+    old_rows, new_rows = _rows_xml(before[sheet_part].decode()), _rows_xml(after[sheet_part].decode())
+    assert [r for r in old_rows if old_rows[r] != new_rows[r]] == ["3"]
+    outside = re.sub(r"<sheetData>.*</sheetData>", "", after[sheet_part].decode())
+    assert outside == re.sub(r"<sheetData>.*</sheetData>", "", before[sheet_part].decode())
+    rows = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Sheet1").to_python()
+    assert rows[2] == [2.0, "green", 250.0] and rows[1] == [1.0, "Apple", 50.0]
+    assert openpyxl.load_workbook(book)["Sheet1"]["B3"].value == "green"
+
+
+def _raw_parts(path: Path) -> dict[str, bytes]:
+    with SourceZip(str(path)) as source:
+        return {info.filename: source.raw(info) for info in source.infos}
+
+
+def test_the_writer_reads_updated_cells_back_before_replacing_the_book(tmp_path: Path, monkeypatch) -> None:
+    from billing_addin.workbook.xlsx import cell_update
+
+    book = make_adjustments_book(tmp_path / "Book.xlsx")
+    original = book.read_bytes()
+    wrong = cell_update._cell
+    monkeypatch.setattr(cell_update, "_cell", lambda ref, value, *rest: wrong(ref, 999, *rest))
+    with pytest.raises(WriteRefused, match=r"could not verify .*cell C3 of 'Adjustments' reads back as 999"):
+        apply_patch(book, Patch(updates=(UpdateCells("Adjustments", ((3, "Amount", 5),)),)))
+    assert book.read_bytes() == original
+    assert not [p for p in tmp_path.iterdir() if p.name != "Book.xlsx"]  # no temp file left behind

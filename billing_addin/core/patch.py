@@ -96,8 +96,11 @@ class AppendRows:
 @dataclass(frozen=True)
 class UpdateCells:
     """Cells of existing data rows of an input table to set (e.g. a claim's Status after its remittance is posted).
+
     Each is (Excel row number, header text as the user's table spells it, value). Every other cell, row, format
-    and formula of the sheet stays exactly as it is."""
+    and formula of the sheet stays exactly as it is. A cell's own format is kept; None (or "") empties the cell.
+    Text is stored as text, never as a formula. A `Link` cannot be set into an existing cell.
+    """
 
     sheet: str
     cells: tuple[tuple[int, str, CellValue], ...]
@@ -105,7 +108,8 @@ class UpdateCells:
 
 @dataclass(frozen=True)
 class Patch:
-    """Everything one command wants written: whole owned sheets and rows appended to input tables."""
+    """Everything one command wants written: whole owned sheets, rows appended to input tables and cells of
+    existing rows of input tables set."""
 
     sheets: tuple[OwnedSheet, ...] = ()
     appends: tuple[AppendRows, ...] = ()

@@ -97,6 +97,9 @@ class FileHost:
 
         self._stamp = FileStamp.of(self.book_path)  # a second write in the same handler starts from this one
         parts = list(report.sheets_written)
+        if report.cells_updated:
+            sheets = ", ".join(dict.fromkeys(u.sheet for u in patch.updates if u.cells))
+            parts.append(f"{report.cells_updated} cell(s) updated on {sheets}")
         if report.rows_appended:
             parts.append(f"{report.rows_appended} row(s) on {', '.join(a.sheet for a in patch.appends)}")
         return "Wrote " + ", ".join(parts) if parts else "Nothing to write"

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing_addin.core.book import SheetData
-from billing_addin.core.patch import AppendRows, CellValue, Link, OwnedSheet
+from billing_addin.core.patch import AppendRows, CellValue, Link, OwnedSheet, UpdateCells
+from billing_addin.core.schema import normalize_header
+from billing_addin.workbook.xlsx.refusal import WriteRefused
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,19 @@ class AppendBlock:
     first_row: int
     last_row: int
     runs: list[tuple[str, list[list[object]]]]
+
+
+@dataclass(frozen=True)
+class UpdateBlock:
+    """Cells to set in existing rows of an input table: runs of adjacent cells of one row, each (A1 address of
+    its first cell, the values left to right). Every cell the update does not name is left alone."""
+
+    sheet: str
+    runs: list[tuple[str, list[object]]]
+
+    @property
+    def cells(self) -> int:
+        return sum(len(values) for _, values in self.runs)
 
 
 def excel_value(v: CellValue) -> object:
@@ -80,6 +95,50 @@ def append_block(sd: SheetData, append: AppendRows) -> AppendBlock:
     if run:
         runs.append(_run(run, letter_of, append))
     return AppendBlock(sd.title, first_row, first_row + len(append.rows) - 1, runs)
+
+
+def update_block(sd: SheetData, update: UpdateCells) -> UpdateBlock:
+    """Where and what to write to set `update.cells` in the data rows of `sd` (the sheet as last read): each value
+    under its header (matched as the file writer matches it: case, spaces and punctuation ignored), text with
+    Excel's text prefix. Raises WriteRefused (nothing written) for a header the sheet lacks, a row that is not one
+    of its data rows, or a link."""
+    letter_of = {normalize_header(sd.headers[f]): sd.letters[f] for f in sd.headers if f in sd.letters}
+    first, last = sd.header_row + 1, max(sd.rows, default=sd.header_row)
+    cells: dict[tuple[int, int], object] = {}
+    for row, key, value in update.cells:
+        letter = letter_of.get(normalize_header(key))
+        if letter is None:
+            shown = ", ".join(sd.headers.values())[:200]
+            raise WriteRefused(
+                f"Sheet '{sd.title}' has no column '{key}' (headers: {shown}). Add that header and run again."
+            )
+        if not isinstance(row, int) or isinstance(row, bool) or not first <= row <= last:
+            span = f"rows {first} to {last}" if last >= first else "no data rows"
+            raise WriteRefused(
+                f"Row {row} of sheet '{sd.title}' is not a data row ({span}), so its '{key}' cell was not set; "
+                "nothing was written. Read the workbook again and rerun the command."
+            )
+        if isinstance(value, Link):
+            raise WriteRefused(f"A link cannot be set into cell '{key}' of row {row} on '{sd.title}'; this is a bug.")
+        cells[(row, _column_index(letter))] = excel_value(value)
+    runs: list[tuple[str, list[object]]] = []
+    previous = None
+    for row, col in sorted(cells):
+        if previous == (row, col - 1):
+            runs[-1][1].append(cells[(row, col)])
+        else:
+            runs.append((f"{_letters(col)}{row}", [cells[(row, col)]]))
+        previous = (row, col)
+    return UpdateBlock(sd.title, runs)
+
+
+def _letters(index: int) -> str:
+    """1 -> A, 27 -> AA (the inverse of _column_index)."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _run(letters: list[str], letter_of: dict[str, str], append: AppendRows) -> tuple[str, list[list[object]]]:

@@ -25,6 +25,7 @@ from billing_addin.core.schema import INPUT_SHEETS, LOG_SHEETS, SETTINGS_SHEET, 
 from billing_addin.excel import patch_plan
 from billing_addin.excel.host import rows_in_address
 from billing_addin.workbook.reader import book_from_sheet_values
+from billing_addin.workbook.xlsx.refusal import WriteRefused
 
 # Sheets the reader looks at; the others (the add-in's reports, the user's own) are not read at all.
 _WANTED = {normalize_header(n) for s in INPUT_SHEETS for n in (s.name, *s.aliases)} | {
@@ -205,15 +206,37 @@ def ribbon_clicked(tag: str) -> None:
 
 
 def apply_patch_xlwings(book: xw.Book, patch: Patch, read: Book | None = None) -> str:
-    """Write owned sheets whole and append rows under input tables, one range assignment per block.
-    `read`: the Book the command ran on (where the input tables end); read again when not given."""
+    """Write owned sheets whole, set cells of existing rows and append rows under input tables, one range
+    assignment per block. `read`: the Book the command ran on (where the input tables end); read again when not
+    given."""
     read = read or read_live_book(book)
+
+    def sheet_read(title: str):  # noqa: ANN202 - SheetData | None
+        return next((s for s in read.sheets.values() if s is not None and s.title.casefold() == title.casefold()), None)
+
+    # Every update is planned before anything is written: a refused one (WriteRefused) leaves the book as it was.
+    updates = []
+    for update in patch.updates:
+        if not update.cells:
+            continue
+        sd = sheet_read(update.sheet)
+        if sd is None:
+            raise WriteRefused(
+                f"The workbook has no sheet '{update.sheet}'; add it (or restore its name) and run again."
+            )
+        updates.append(patch_plan.update_block(sd, update))
     app = book.app
     updating = app.screen_updating
     app.screen_updating = False
     try:
         for owned in patch.sheets:
             _write_owned_sheet(book, owned)
+        updated = 0
+        for block in updates:  # before the appends: the row numbers are those of the rows as read
+            sheet = _sheet(book, block.sheet)
+            for address, values in block.runs:
+                sheet.range(address).value = [values]
+            updated += block.cells
         appended = 0
         for append in patch.appends:
             sd = next((s for s in read.sheets.values() if s is not None and s.title == append.sheet), None)
@@ -223,7 +246,8 @@ def apply_patch_xlwings(book: xw.Book, patch: Patch, read: Book | None = None) -
             appended += len(append.rows)
     finally:
         app.screen_updating = updating
-    parts = [s.name for s in patch.sheets] + ([f"{appended} row(s) appended"] if appended else [])
+    parts = [s.name for s in patch.sheets] + ([f"{updated} cell(s) updated"] if updated else [])
+    parts += [f"{appended} row(s) appended"] if appended else []
     return "Wrote " + ", ".join(parts) if parts else "Nothing to write"
 
 

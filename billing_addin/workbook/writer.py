@@ -2,7 +2,8 @@
 
 Managers share the billing workbook; it may carry charts, pictures, pivots, buttons, slicers and VBA the
 add-in knows nothing about. So this is not an openpyxl load+save: the zip is edited directly. Owned sheets
-are written as whole new worksheet parts, rows are spliced onto input tables, and a few listing parts
+are written as whole new worksheet parts, rows are spliced onto input tables, cells of their existing rows are
+set in place (`Patch.updates`), and a few listing parts
 (workbook.xml, its rels, [Content_Types].xml, docProps/app.xml, styles.xml by appending) are edited as text.
 Every other part is copied as its raw compressed bytes.
 
@@ -14,6 +15,8 @@ Every other part is copied as its raw compressed bytes.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import re
 import time
@@ -22,9 +25,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from billing_addin.core.patch import OwnedSheet, Patch
+from billing_addin.core.patch import CellValue, OwnedSheet, Patch
 
 from .xlsx import charts
+from .xlsx.cell_update import CellsUpdated, update_cells
+from .xlsx.cell_xml import column_letters
 from .xlsx.file_safety import (
     FileStamp,
     check_book_path,
@@ -74,6 +79,7 @@ class WriteReport:
     sheets_written: tuple[str, ...]
     rows_appended: int
     seconds: float
+    cells_updated: int = 0
 
 
 def apply_patch(
@@ -105,6 +111,11 @@ def apply_patch(
     names = [s.name.casefold() for s in patch.sheets]
     if len(set(names)) != len(names):
         raise WriteRefused("The same sheet name appears twice in what the add-in wants to write; this is a bug.")
+    for update in patch.updates:
+        if update.cells and update.sheet.casefold() in names:
+            raise WriteRefused(
+                f"The add-in wants to both rewrite sheet '{update.sheet}' and set cells of it; this is a bug."
+            )
     if patch.is_empty:
         return WriteReport(book, None, (), 0, time.perf_counter() - started)
 
@@ -117,7 +128,7 @@ def apply_patch(
     try:
         with source:
             try:
-                edit, sheet_names = _plan(source, patch)
+                edit, sheet_names, updated = _plan(source, patch)
             except (BadWorkbookZip, ET.ParseError, UnicodeDecodeError, ValueError, KeyError, IndexError) as error:
                 # A part the writer must edit is not what Excel writes: say so instead of showing a traceback.
                 raise _damaged(book, error) from error
@@ -144,7 +155,7 @@ def apply_patch(
                     f"Could not write the new {book.name} in {book.parent} ({error.strerror or error}); "
                     "nothing was changed. Free some disk space and run again."
                 ) from error
-        _verify(temp, patch, sheet_names)
+        _verify(temp, patch, sheet_names, updated)
         # Last look before replacing: someone may have opened or saved the book while we wrote.
         check_not_open(book)
         if not FileStamp.of(book).same_content(stamp):
@@ -173,6 +184,7 @@ def apply_patch(
         tuple(sheet_names),
         sum(len(a.rows) for a in patch.appends),
         time.perf_counter() - started,
+        sum(len(u.cells) for u in updated),
     )
 
 
@@ -182,10 +194,11 @@ def _damaged(book: Path, error: Exception) -> WriteRefused:
     )
 
 
-def _plan(source: SourceZip, patch: Patch) -> tuple[PackageEdit, list[str]]:
+def _plan(source: SourceZip, patch: Patch) -> tuple[PackageEdit, list[str], list[CellsUpdated]]:
     """Work out every part that changes. Nothing is written yet; big sheets are streamed later.
 
-    Also returns the owned sheets' names as the workbook spells them (a replaced sheet keeps its spelling).
+    Also returns the owned sheets' names as the workbook spells them (a replaced sheet keeps its spelling), and
+    the cells each update set.
     """
     edit = PackageEdit(source)
     content_types = ContentTypes(require(edit.read(ContentTypes.NAME), "[Content_Types].xml"))
@@ -209,18 +222,31 @@ def _plan(source: SourceZip, patch: Patch) -> tuple[PackageEdit, list[str]]:
             raise BadWorkbookZip(f"sheet '{entry.name}' points to no part")
         return rel.part, rel.type
 
-    wrote_formulas = False
+    def input_sheet(name: str, doing: str) -> tuple[SheetEntry, str]:
+        entry = workbook.find(name)
+        if entry is None:
+            raise WriteRefused(f"The workbook has no sheet '{name}'; add it (or restore its name) and run again.")
+        part, rel_type = part_of(entry)
+        if rel_type.rsplit("/", 1)[-1] != "worksheet":
+            raise WriteRefused(f"Sheet '{entry.name}' is not a worksheet, so {doing}.")
+        return entry, part
+
+    # Updates first: their row numbers are those of the rows as read, before any append.
+    updated: list[CellsUpdated] = []
+    for update in patch.updates:
+        if not update.cells:
+            continue
+        entry, part = input_sheet(update.sheet, "its cells cannot be set")
+        done = update_cells(edit, workbook_part, part, entry, update, styles, date1904=workbook.date1904)
+        updated.append(done)
+        if done.had_formula:  # those formulas are gone: so must be their calcChain entries
+            _drop_from_calc_chain(edit, workbook_rels, content_types, entry.sheet_id, cells=done.had_formula)
+
+    wrote_formulas = any(u.cells for u in updated)  # formulas that read the cells set have to calculate again
     for append in patch.appends:
         if not append.rows:
             continue
-        entry = workbook.find(append.sheet)
-        if entry is None:
-            raise WriteRefused(
-                f"The workbook has no sheet '{append.sheet}'; add it (or restore its name) and run again."
-            )
-        part, rel_type = part_of(entry)
-        if rel_type.rsplit("/", 1)[-1] != "worksheet":
-            raise WriteRefused(f"Sheet '{entry.name}' is not a worksheet, so rows cannot be added to it.")
+        entry, part = input_sheet(append.sheet, "rows cannot be added to it")
         wrote_formulas |= append_rows(edit, workbook_part, part, entry, append, styles, date1904=workbook.date1904)
 
     sheet_names = []
@@ -246,7 +272,7 @@ def _plan(source: SourceZip, patch: Patch) -> tuple[PackageEdit, list[str]]:
     if content_types.changed:
         content_types.ensure_default("rels", CT_RELS)
         edit.put(ContentTypes.NAME, content_types.render())
-    return edit, sheet_names
+    return edit, sheet_names, updated
 
 
 def _write_owned_sheet(
@@ -329,27 +355,45 @@ def _flush_listing_parts(edit: PackageEdit, workbook_part: str, workbook_rels: R
 
 
 def _drop_from_calc_chain(
-    edit: PackageEdit, workbook_rels: Relationships, content_types: ContentTypes, sheet_id: int
+    edit: PackageEdit,
+    workbook_rels: Relationships,
+    content_types: ContentTypes,
+    sheet_id: int,
+    cells: set[str] | None = None,
 ) -> None:
-    """The replaced sheet's formulas are gone, so are their calcChain entries (Excel repairs a book otherwise)."""
+    """The replaced sheet's formulas are gone, so are their calcChain entries (Excel repairs a book otherwise).
+
+    cells: only these cells of the sheet (A1 references, e.g. cells whose formula an update replaced by a value).
+    An entry without `i` belongs to the sheet of the entry before it, so a kept entry that follows a dropped one
+    gets its sheet written out."""
     rels = workbook_rels.of_type(REL_CALC_CHAIN)
     if not rels or not rels[0].part or not edit.exists(rels[0].part):
         return
     part = rels[0].part
     xml = edit.read(part).decode("utf-8-sig")
+    wanted = {c.replace("$", "").upper() for c in cells} if cells is not None else None
     current = None
+    kept_sheet = None  # the sheet of the last entry kept
     kept, dropped = [], 0
-    cells = list(re.finditer(r"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", xml, re.S))
-    if not cells:
+    entries = list(re.finditer(r"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", xml, re.S))
+    if not entries:
         return
-    for match in cells:
-        i = re.search(r'\si="(\d+)"', match.group(0)[: match.group(0).index(">") + 1])
+    for match in entries:
+        text = match.group(0)
+        tag = text[: text.index(">") + 1]
+        i = re.search(r'\si="(\d+)"', tag)
         if i:
             current = int(i.group(1))
-        if current == sheet_id:
+        r = re.search(r'\sr="([^"]*)"', tag)
+        if current == sheet_id and (
+            wanted is None or (r is not None and r.group(1).replace("$", "").upper() in wanted)
+        ):
             dropped += 1
-        else:
-            kept.append(match.group(0))
+            continue
+        if i is None and current is not None and kept_sheet != current:
+            text = re.sub(r"^(<(?:\w+:)?c\b)", rf'\1 i="{current}"', text)
+        kept.append(text)
+        kept_sheet = current
     if not dropped:
         return
     if not kept:
@@ -357,12 +401,12 @@ def _drop_from_calc_chain(
         content_types.remove_override(part)
         workbook_rels.remove(rels[0].id)
         return
-    new = xml[: cells[0].start()] + "".join(kept) + xml[cells[-1].end() :]
+    new = xml[: entries[0].start()] + "".join(kept) + xml[entries[-1].end() :]
     edit.put(part, new.encode("utf-8"))
 
 
-def _verify(temp: Path, patch: Patch, sheet_names: list[str]) -> None:
-    """The new file must open as a zip with sound parts and show the owned sheets as written."""
+def _verify(temp: Path, patch: Patch, sheet_names: list[str], updated: list[CellsUpdated] | None = None) -> None:
+    """The new file must open as a zip with sound parts and show the owned sheets and the cells set as written."""
     import python_calamine
 
     try:
@@ -382,6 +426,12 @@ def _verify(temp: Path, patch: Patch, sheet_names: list[str]) -> None:
                 )
                 if len(rows) != last:
                     raise ValueError(f"sheet '{sheet.name}' reads back {len(rows) - 1} rows, not {last - 1}")
+            for done in updated or ():
+                rows = workbook.get_sheet_by_name(done.sheet).to_python(skip_empty_area=False)
+                for row, col, value in done.cells:
+                    got = rows[row - 1][col] if row <= len(rows) and col < len(rows[row - 1]) else ""
+                    if not _reads_back(got, value, done.date1904):
+                        raise ValueError(f"cell {column_letters(col)}{row} of '{done.sheet}' reads back as {got!r}")
         finally:
             workbook.close()
     except Exception as error:  # noqa: BLE001 - any failure to read back means: do not replace the book
@@ -389,6 +439,37 @@ def _verify(temp: Path, patch: Patch, sheet_names: list[str]) -> None:
             f"The add-in could not verify the workbook it wrote ({error}); the original was left unchanged. "
             "Please report this."
         ) from error
+
+
+def _reads_back(got: object, value: CellValue, date1904: bool) -> bool:
+    """Whether python-calamine's reading of a cell is the value set (how it shows depends on the cell's format)."""
+    from .xlsx.cell_xml import excel_serial
+
+    if value is None or value == "":
+        return got in ("", None)
+    if isinstance(value, bool):
+        return got is value
+    if isinstance(value, str):
+        return got == _as_read(value).replace("\r\n", "\n") or got == _as_read(value)
+    if isinstance(value, dt.date):
+        serial = excel_serial(value, date1904)
+        if serial is None:  # before Excel's first day: written as text
+            return got == value.isoformat()
+        if isinstance(got, dt.datetime) and not isinstance(value, dt.datetime):
+            return got == dt.datetime.combine(value, dt.time())
+        if isinstance(got, dt.date):
+            return got == value
+        return isinstance(got, (int, float)) and abs(got - serial) < 1e-6
+    number = float(value)
+    if not math.isfinite(number):
+        return True  # written as Excel's #NUM! error
+    if isinstance(got, (dt.date, dt.time, dt.timedelta)):
+        return True  # a number in a cell formatted as a date or time reads back as one
+    return (
+        isinstance(got, (int, float))
+        and not isinstance(got, bool)
+        and math.isclose(got, number, rel_tol=1e-12, abs_tol=1e-12)
+    )
 
 
 def _as_read(text: str) -> str:

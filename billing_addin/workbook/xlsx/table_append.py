@@ -181,25 +181,27 @@ def _first_row_headers(
     return row.number or 1, headers
 
 
-def append_rows(
-    package: PackageEdit,
-    workbook_part: str,
-    sheet_part: str,
-    entry: SheetEntry,
-    append: AppendRows,
-    styles: StyleBook,
-    *,
-    date1904: bool,
-) -> bool:
-    """Append `append.rows` to the sheet's table (or below its last row). Returns True when formulas were written."""
-    where = f"sheet '{entry.name}'"
+@dataclass
+class SheetText:
+    """A worksheet part as text, with where its <sheetData> content starts and ends; `p` is the main namespace's
+    prefix ("" or e.g. "x:")."""
+
+    xml: str
+    p: str
+    sheet_data_start: int  # where the <sheetData> tag starts
+    data_start: int
+    data_end: int
+
+
+def open_sheet(package: PackageEdit, sheet_part: str, where: str, doing: str) -> SheetText:
+    """The sheet part as text; an empty <sheetData/> is opened so rows can go in. `doing`: "add rows to"..."""
     data = package.read(sheet_part)
     if data is None:
         raise WriteRefused(f"The part of {where} is missing; the workbook is damaged.")
     xml = data.decode("utf-8")
     opening = re.search(r"<(\w+:)?worksheet\b", xml)
     if not opening:
-        raise WriteRefused(f"{where.capitalize()} is not a worksheet; the add-in can only add rows to worksheets.")
+        raise WriteRefused(f"{where.capitalize()} is not a worksheet; the add-in can only {doing} worksheets.")
     p = opening.group(1) or ""
     sheet_data = re.compile(rf"<{p}sheetData\b[^>]*?(/?)>").search(xml)
     if not sheet_data:
@@ -210,8 +212,27 @@ def append_rows(
     else:
         data_start = sheet_data.end()
     data_end = xml.index(f"</{p}sheetData>", data_start)
+    return SheetText(xml, p, sheet_data.start(), data_start, data_end)
 
-    keys = {key for row in append.rows for key in row}
+
+@dataclass
+class HeaderColumns:
+    """Where the columns a patch names are: the table they are in (if any), its header row and columns."""
+
+    table: _Table | None
+    tables: list[_Table]
+    header_row: int
+    last_row: int  # the table's last row (its Total Row included); 0 when the sheet has no table
+    headers: dict[int, str]  # 0-based column -> header text
+    columns_of: dict[str, int]  # each key asked for -> its 0-based column
+    what: str  # "table 'tblClaims'" or "row 1", for messages
+
+
+def find_header_columns(
+    package: PackageEdit, workbook_part: str, sheet_part: str, sheet: SheetText, keys: set[str], where: str
+) -> HeaderColumns:
+    """The column of each header text in `keys` (matched by `header_key`): from the sheet's Excel Table that has
+    them all (else its first table), or from the sheet's first row when it has no table."""
     rels = Relationships(sheet_part, package.read(rels_part_of(sheet_part)))
     tables = []
     for rel in rels.of_type(REL_TABLE):
@@ -225,15 +246,13 @@ def append_rows(
         )
         if table.header_rows == 0:
             raise WriteRefused(f"Table '{table.name}' on {where} has no header row; turn it on and run again.")
-        if table.totals_rows:
-            raise WriteRefused(
-                f"Table '{table.name}' on {where} has a Total Row; turn it off (Table Design > Total Row) and run again."
-            )
         c1, header_row, _, last_row = table.ref
         headers = {c1 + i: name for i, name in enumerate(table.columns)}
         what = f"table '{table.name}'"
     else:
-        header_row, headers = _first_row_headers(xml, data_start, data_end, p, package, workbook_part)
+        header_row, headers = _first_row_headers(
+            sheet.xml, sheet.data_start, sheet.data_end, sheet.p, package, workbook_part
+        )
         if not headers:
             raise WriteRefused(f"{where.capitalize()} has no header row; put the column headers in row 1.")
         last_row = 0
@@ -251,6 +270,31 @@ def append_rows(
                 f"{where.capitalize()} has no column '{key}' (headers in {what}: {shown}). Add that header and run again."
             )
         columns_of[key] = col
+    return HeaderColumns(table, tables, header_row, last_row, headers, columns_of, what)
+
+
+def append_rows(
+    package: PackageEdit,
+    workbook_part: str,
+    sheet_part: str,
+    entry: SheetEntry,
+    append: AppendRows,
+    styles: StyleBook,
+    *,
+    date1904: bool,
+) -> bool:
+    """Append `append.rows` to the sheet's table (or below its last row). Returns True when formulas were written."""
+    where = f"sheet '{entry.name}'"
+    sheet = open_sheet(package, sheet_part, where, "add rows to")
+    xml, p, data_start, data_end = sheet.xml, sheet.p, sheet.data_start, sheet.data_end
+    keys = {key for row in append.rows for key in row}
+    found = find_header_columns(package, workbook_part, sheet_part, sheet, keys, where)
+    table, tables, header_row, last_row = found.table, found.tables, found.header_row, found.last_row
+    headers, columns_of, what = found.headers, found.columns_of, found.what
+    if table is not None and table.totals_rows:
+        raise WriteRefused(
+            f"Table '{table.name}' on {where} has a Total Row; turn it off (Table Design > Total Row) and run again."
+        )
 
     # Walk back from the end of the sheet data: rows below the table are in the way unless they are empty.
     below: list[_Row] = []
@@ -289,7 +333,7 @@ def append_rows(
                 raise WriteRefused(f"Table '{other.name}' on {where} is in the way of new rows; move it and run again.")
 
     cell_styles = style_row.cell_styles(p) if style_row else {}
-    column_styles = _column_styles(xml[: sheet_data.start()], p)
+    column_styles = _column_styles(xml[: sheet.sheet_data_start], p)
     formulas = {table.ref[0] + i: formula for i, formula in table.formulas.items()} if table else {}
     columns = sorted(headers)
     links: list[str] = []
@@ -322,7 +366,7 @@ def append_rows(
     remove_from = min((r.start for r in in_the_way), default=insert_at)
     head = xml[:remove_from]
     tail = xml[insert_at:]
-    head = _stretch_dimension(head, sheet_data.start(), p, max(columns), last_new)
+    head = _stretch_dimension(head, sheet.sheet_data_start, p, max(columns), last_new)
     tail = _stretch_ranges(tail, p, header_row + 1, last_row, last_new)
     if links:
         tail = _add_hyperlinks(tail, p, links)
