@@ -89,6 +89,8 @@ def practice(tmp_path: Path) -> Path:
             ("CLM-9", "P4", "Acme Health", "Commercial", MEMBER_IDS[4], D(2026, 9, 1), 250, "Pending", D(2026, 9, 3)),
         )
     ]  # fmt: skip
+    for c in claims:
+        c["Procedure Codes"] = "99213"
     invoices = [
         {"Invoice No": "V-1", "Customer ID": "P1", "Invoice Date": D(2010, 12, 31), "Due Date": D(2011, 1, 30),
          "Amount": 2100, "Claim ID": "200200964A52"},
@@ -294,3 +296,31 @@ def test_no_sheet_answers_to_another_sheets_name():
     for spec in INPUT_SHEETS:
         for alias in spec.aliases:
             assert names.get(normalize_header(alias), spec.name) == spec.name, (spec.name, alias)
+
+
+def test_the_insurance_buttons_up_to_the_xlwings_boundary(tmp_path, remittances):
+    """Import Remittance (the FileHost picks the files a clerk would pick), Post Remittance, Claims Worklist and
+    Appeal Letters for Selected Claims; Excel's dialogs and message boxes are the host's."""
+    from billing_addin.excel.host import FileHost
+    from billing_addin.excel.ribbon import dispatch
+
+    path = practice(tmp_path)
+    ours = tmp_path / "acme.835"
+    ours.write_text(PAID_AND_DENIED)
+    host = FileHost(path, files=[SHARED / "blue_cross_nc_sample.835", ours])
+    dispatch("era_import", host)
+    assert "3 claim(s) matched" in host.messages[-1] and "CLM-2: Denied" in host.messages[-1]
+    dispatch("era_post", host)
+    assert host.messages[-1].startswith("3 claim payment(s) posted")
+    dispatch("era_post", host)
+    assert host.messages[-1].startswith("Nothing was posted")
+    dispatch("claims_worklist", host)
+    assert "ClaimsWorklist" in host.messages[-1] and "CLM-2: appeal by" in host.messages[-1]
+    assert "ClaimsWorklist" in read_book(path).sheet_titles
+    claims_rows = read_book(path).sheet("Claims")
+    row = claims_rows.rows[claims_rows.columns["Claim ID"].index("CLM-2")]
+    selected = FileHost(path, selection=("Claims", [row]))
+    dispatch("appeal_letters_selected", selected)
+    assert "Made 1 appeal letter(s)" in selected.messages[-1]
+    for message in (*host.messages, *selected.messages):
+        assert not any(n in message for n in (*NAMES.values(), *MEMBER_IDS)), message

@@ -164,8 +164,40 @@ def medical_demo(out: Path, as_of: dt.date) -> int:
     result = commands.post_era(loaded)
     console.out.print(f"   {result.details}", markup=False)
     write_patch(path, result, loaded, stamp)
+    console.out.print("[bold]5. The claims worklist[/bold] (billing claims --write): deadlines and what to do")
+    from billing_addin.commands.claims import claims
+    from billing_addin.commands.letters import make_letters
+
+    loaded, stamp = load(path, as_of, for_write=True)
+    result = claims(loaded)
+    for c in result.data["claims"]:
+        if c["action"] != "nothing due":
+            console.out.print(f"   {c['claim_id']} ({c['status']}): {c['action']}", markup=False)
+    write_patch(path, result, loaded, stamp)
     console.out.print(
-        f"\nOpen {path.resolve()}: Claims (status after posting), Remittance (every claim and line), Payments and "
-        "Adjustments (what was posted)."
+        "[bold]6. Made letters[/bold] (billing letters): appeals for the denials, preauthorization requests, and "
+        "statements that ask patients only for what their insurer left to them:"
+    )
+    folder = out
+    for kind, what in (
+        ("appeal", "appeal letters (requests for redetermination) to the payers"),
+        ("preauth", "preauthorization requests"),
+        ("statement", "patient statements"),
+    ):
+        loaded, stamp = load(path, as_of, for_write=True)
+        result = make_letters(loaded, path, as_of, kind=kind)
+        folder = Path(result.data.get("folder") or folder)
+        console.out.print(
+            f"   {what}: {result.counts.get('letters', 0)} Word file(s), {result.counts.get('pdf', 0)} PDF(s)"
+        )
+        for s in result.data.get("skipped", []):
+            if "insurance" in s["reason"]:
+                console.out.print(f"   - no statement for {s['customer_id']}: {s['reason']}", markup=False)
+        if not result.patch.is_empty:
+            write_patch(path, result, loaded, stamp)
+    console.out.print(f"   Letters are in {folder.resolve()}", markup=False)
+    console.out.print(
+        f"\nOpen {path.resolve()}: Claims (status after posting), Remittance (every claim and line), ClaimsWorklist, "
+        "Payments and Adjustments (what was posted), Letters (every letter made)."
     )
     return console.EXIT_OK

@@ -402,6 +402,80 @@ def payments_post(host: Host) -> None:
     host.message(f"{result.details}.\n{written}." + _problems(result))
 
 
+def era_import(host: Host) -> None:
+    """Import Remittance: pick 835 files, match each claim payment to Claims, put them on the Remittance sheet."""
+    from billing_addin.bank.x12_835 import RemittanceFileError, read_835  # the 835 parser: when pressed
+
+    files = host.choose_files("Insurance remittances (835 files) to import")
+    if not files:
+        return
+    book = host.read_book()
+    try:
+        remittances = [r for path in files for r in read_835(path)]
+    except (RemittanceFileError, OSError) as e:
+        host.message(f"Nothing was imported: {e}")
+        return
+    result = commands.import_era(book, remittances, _as_of(book), user=_user(book))
+    if _stopped(host, result):
+        return
+    written = host.apply(result.patch)
+    lines = [
+        f"{c['claim_id']}: {c['status']}, paid {c['paid']}, patient owes {c['patient_responsibility']}"
+        + ("" if c["post"] else " (not to post: see its note)")
+        for c in result.data["claims"]
+    ]
+    host.message(
+        f"{result.details}.\n{written}.\n\n{_listed(lines)}\n\nCheck the Remittance sheet (type the Claim ID of "
+        "a claim not found, or clear Post), then Post Remittance." + _problems(result)
+    )
+
+
+def era_post(host: Host) -> None:
+    """Post Remittance: the Remittance rows marked Post = Yes: payments, write-offs and each claim's new status."""
+    book = host.read_book()
+    result = commands.post_era(book, _as_of(book), user=_user(book))
+    if _stopped(host, result):
+        return
+    if result.patch.is_empty:
+        why = "\n".join(f"Remittance row {x['row']}: {x['reason']}" for x in result.data["not_posted"])
+        host.message(f"Nothing was posted: {result.details}." + (f"\n{why}" if why else "") + _problems(result))
+        return
+    written = host.apply(result.patch)
+    host.message(f"{result.details}.\n{written}." + _problems(result))
+
+
+def claims_worklist(host: Host) -> None:
+    """Claims Worklist: every claim's filing or appeal deadline and what to do, on the ClaimsWorklist sheet."""
+    from billing_addin.commands.claims import claims
+
+    book = host.read_book()
+    result = claims(book, _as_of(book), user=_user(book))
+    if _stopped(host, result):
+        return
+    written = host.apply(result.patch) if not result.patch.is_empty else "Nothing written to the workbook"
+    todo = [f"{c['claim_id']}: {c['action']}" for c in result.data.get("claims", []) if c["action"] != "nothing due"]
+    host.message(
+        f"{result.details or 'Claims worklist'}.\n{written}."
+        + (f"\n\nTo do, most pressing first:\n{_listed(todo)}" if todo else "")
+        + _problems(result)
+    )
+
+
+def appeal_letters_selected(host: Host) -> None:
+    """Appeal Letters for Selected Claims: a request for redetermination for each selected denied claim."""
+    book = host.read_book()
+    rows = _selected_rows(host, book, "Claims")
+    if not rows:
+        return
+    sd = book.sheet("Claims")
+    wanted = set(rows)
+    ids = [cid for r, cid in zip(sd.rows, sd.columns["Claim ID"]) if r in wanted and cid]
+    if not ids:
+        host.message("The selected Claims rows have no Claim ID.")
+        return
+    _make_letters(host, book, "appeal", claims=ids)
+
+
 def _problems(result) -> str:
     return f"\n\n{_findings_text(result.findings)}" if result.findings else ""
 
@@ -467,6 +541,10 @@ BUTTONS: tuple[Button, ...] = (
     Button("plan_letters", "Plan Letters", plan_letters),
     Button("payments_import", "Import Payments", payments_import),
     Button("payments_post", "Post Approved Payments", payments_post),
+    Button("era_import", "Import Remittance", era_import),
+    Button("era_post", "Post Remittance", era_post),
+    Button("claims_worklist", "Claims Worklist", claims_worklist),
+    Button("appeal_letters_selected", "Appeal Letters for Selected Claims", appeal_letters_selected),
     Button("open_output_folder", "Open Output Folder", open_output_folder),
     Button("check_templates", "Check Templates", check_templates),
     Button("help", "Help", show_help),

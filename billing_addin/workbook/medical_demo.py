@@ -235,8 +235,21 @@ def practice(as_of: dt.date) -> Practice:
     rows = {
         CUSTOMERS.name: patients,
         INVOICES.name: invoices,
-        "Payments": [],
-        "Adjustments": [],
+        # claim C-2009 was posted before: the insurer's payment and its write-off leave the patient's 40.00
+        "Payments": [
+            _row(
+                PAYMENTS,
+                **{"Payment ID": "ERA-EARLIER-C-2009", "Customer ID": "P-1009", "Payment Date": day(45)},
+                **{"Amount": 160.00, "Method": "ACH", "Applied To": "V-3009", "Reference": "Blue Shield Demo"},
+            )
+        ],
+        "Adjustments": [
+            _row(
+                ADJUSTMENTS,
+                **{"Adjustment ID": "ERA-EARLIER-C-2009-1", "Customer ID": "P-1009", "Invoice No": "V-3009"},
+                **{"Date": day(45), "Type": "Write-off", "Amount": 100.00, "Reason": "insurance adjustment CO-45"},
+            )
+        ],
         CLAIMS.name: claims,
         PAYERS.name: [list(r) for r in PAYER_ROWS],
         DENIAL_CODES.name: [list(r) for r in DENIAL_ROWS],
