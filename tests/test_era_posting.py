@@ -261,6 +261,20 @@ def test_nothing_with_the_insurer_is_billed_to_the_patient(tmp_path):
     assert (skip["customer_id"], skip["reason_code"]) == ("P1", INSURANCE_PENDING)
 
 
+def test_statement_letters_go_only_to_patients_who_owe_something_of_their_own(tmp_path):
+    """P1's only balance is a visit whose claim is still submitted: no statement. P4 owes a copay beside a pending
+    visit: a statement. Word files only (the PDF path is the letters tests')."""
+    from billing_addin.commands.letters import make_letters
+
+    path = practice(tmp_path)
+    result = make_letters(load(path, AS_OF), path, AS_OF, kind="statement", pdf=False)
+    made = {x["customer_id"] for x in result.data["letters"]}
+    skipped = {s["customer_id"]: s["reason"] for s in result.data["skipped"]}
+    assert "P4" in made and "P1" not in made
+    assert skipped["P1"].startswith("insurance pending: V-1: claim 200200964A52 is submitted")
+    assert not any(n in r for r in skipped.values() for n in (*NAMES.values(), *MEMBER_IDS))
+
+
 def test_era_cli(tmp_path, capsys, remittances):
     from billing_addin.cli.app import main
 

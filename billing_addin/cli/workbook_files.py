@@ -51,6 +51,8 @@ def write_patch(path: Path, result: Result, book: Book | LoadedBook, stamp) -> b
         if report.rows_appended
         else ""
     )
+    if report.cells_updated:
+        appended += f" and {report.cells_updated} cell(s) on {', '.join(u.sheet for u in result.patch.updates)}"
     console.err.print(
         f"Wrote {', '.join(report.sheets_written)}{appended} into {path.name}"
         + (f" (backup: {report.backup})" if report.backup else ""),

@@ -16,6 +16,7 @@ from billing_addin.core.book import Book
 from billing_addin.core.claims import (
     APPEALED,
     DENIED,
+    PREAUTH_WANTED,
     Claim,
     Deadline,
     PayerTerms,
@@ -31,7 +32,6 @@ from billing_addin.core.schema import CLAIMS, REMITTANCE_SHEET
 APPEAL, PREAUTH = "appeal", "preauth"
 CLAIM_KINDS = (APPEAL, PREAUTH)
 REFERENCE_PREFIX = {APPEAL: "APPEAL", PREAUTH: "PREAUTH"}
-PREAUTH_WANTED = frozenset({"needed", "required"})  # Preauth Status values that ask for a request
 
 
 def letter_reference(kind: str, claim_id: str) -> str:

@@ -5,7 +5,7 @@ what to do.
   Once a claim is filed its filing deadline is shown, met (or missed, when sent after it).
 - Denied and no Appeal Date: appeal by the appeal deadline; with no deadline known (no Denial Date, no Appeal
   Window Days for a payer that is not Medicare) it is "denied, no appeal", with the reason.
-- Preauthorization Requested or Pending (any case): said, beside any deadline.
+- Preauthorization Requested or Pending (any case): said, beside any deadline; Needed or Required: to request.
 - Submitted or Pending more than FOLLOW_UP_DAYS after its Submitted Date: with insurance N days, follow up.
 
 "Due soon" is a deadline from the as-of date to `Claims Days Ahead` (Settings, default 14) days after it;
@@ -24,6 +24,8 @@ from billing_addin.core.claims import (
     DENIED,
     DRAFT,
     PENDING,
+    PREAUTH_PENDING,
+    PREAUTH_WANTED,
     SUBMITTED,
     Claim,
     Deadline,
@@ -41,7 +43,6 @@ from billing_addin.core.schema import CLAIMS, CLAIMS_WORKLIST_SHEET
 
 DEFAULT_DAYS_AHEAD = 14
 FOLLOW_UP_DAYS = 30  # a claim with the payer longer than this without an answer is worth a call
-PREAUTH_PENDING = frozenset({"requested", "pending"})
 
 # What each item is about, most pressing first; JSON and the sheet show the action text.
 FILE, FILING_PASSED, APPEAL, APPEAL_CLOSED, DENIED_NO_APPEAL = (
@@ -158,9 +159,12 @@ def work_item(claim: Claim, payer, meanings: dict, as_of: dt.date, days_ahead: i
     if filed and claim.submitted is not None and filing.date is not None and claim.submitted > filing.date:
         kinds.append("filed-late")  # the payer will likely deny it for timely filing: worth knowing before it does
         parts.append(f"filed {claim.submitted}, after the filing deadline {filing.date}")
-    if (claim.preauth_status or "").strip().casefold() in PREAUTH_PENDING:
+    preauth = (claim.preauth_status or "").strip().casefold()
+    if preauth in PREAUTH_PENDING:
         kinds.append("preauth-pending")
         parts.append("preauthorization pending")
+    elif preauth in PREAUTH_WANTED:
+        parts.append("preauthorization needed: request it (billing letters --kind preauth)")
     if filed and claim.status in (SUBMITTED, PENDING) and claim.submitted is not None:
         waiting = (as_of - claim.submitted).days
         if waiting > FOLLOW_UP_DAYS:

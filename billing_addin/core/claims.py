@@ -35,6 +35,9 @@ DRAFT, SUBMITTED, PENDING, DENIED, PARTIALLY_PAID, PAID, APPEALED, CLOSED = (
 # With insurance: nothing of these is billed to the patient yet.
 WITH_INSURANCE = frozenset({DRAFT, SUBMITTED, PENDING, APPEALED})
 ADJUDICATED = frozenset({DENIED, PARTIALLY_PAID, PAID, CLOSED})
+# Preauth Status values (any case): a request to make, and one made and not yet answered.
+PREAUTH_WANTED = frozenset({"needed", "required"})
+PREAUTH_PENDING = frozenset({"requested", "pending"})
 MEDICARE = "Medicare"
 MEDICARE_FILING_MONTHS = 12
 MEDICARE_APPEAL_DAYS = 120

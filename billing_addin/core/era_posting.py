@@ -323,8 +323,8 @@ def post_rows(
                 state.status = r.status_after
                 state.patient_responsibility = r.patient_resp or 0
                 state.allowed = state.insurance_paid + state.patient_responsibility
-                state.denial_codes = r.denial_codes
-                state.denial_date = day if r.denial_codes else None
+                if r.denial_codes:  # lines paid nothing; an earlier denial's date and codes stay otherwise
+                    state.denial_codes, state.denial_date = r.denial_codes, day
         if r.paid and r.paid > 0 and r.status_after != DENIED:
             posted_keys.add(posting_key(r.trace, r.payer_claim_id).casefold())
         out.claims[key] = (claim, state)
