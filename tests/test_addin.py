@@ -110,7 +110,7 @@ def test_ribbon_xml_uses_only_names_of_the_ribbon_schema(custom_ui):
 def test_every_button_has_a_handler_and_every_handler_a_button(custom_ui):
     buttons = list(custom_ui.iter(f"{NS}button"))
     tags = [b.get("tag") for b in buttons]
-    assert len(tags) == len(set(tags)) == len(ribbon.BUTTONS) == 16
+    assert len(tags) == len(set(tags)) == len(ribbon.BUTTONS) == 20
     assert set(tags) == set(ribbon.HANDLERS)
     assert {b.get("onAction") for b in buttons} == {"OnBillingButton"}
     labels = {b.get("label") for b in custom_ui.iter() if b.get("label")}

@@ -515,6 +515,10 @@ PaymentPlans as Proposed if you say so.
 Plan Letters: plan agreements, reminders of installments due soon, and letters about missed installments.
 Import Payments: bank or processor files matched to customers and invoices, each with why, on the Bank Import sheet.
 Post Approved Payments: the Bank Import rows marked Post = Yes go to the Payments table, none twice.
+Import Remittance: insurance remittances (835 files) matched to the Claims sheet, on the Remittance sheet.
+Post Remittance: the Remittance rows marked Post = Yes: insurer payments, write-offs, each claim's status; none twice.
+Claims Worklist: every claim's filing or appeal deadline and what to do, on the ClaimsWorklist sheet.
+Appeal Letters for Selected Claims: a request for redetermination for each selected denied claim (Claims rows).
 Open Output Folder: where the letters are.
 Check Templates: find broken tags in the Word templates before making letters.
 
