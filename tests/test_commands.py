@@ -142,6 +142,8 @@ def test_every_command_stops_without_a_column_its_figures_need(book):
         commands.dunning(loaded),
         commands.statement(loaded, customer, START, AS_OF),
         claims(loaded),
+        commands.import_era(loaded, []),
+        commands.post_era(loaded),
     ):
         assert result.data["stopped"] is True and result.patch.is_empty, result.command
         assert [f.code for f in result.errors][-2:] == ["missing-column", "no-figures"]

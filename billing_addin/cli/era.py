@@ -8,7 +8,7 @@ from pathlib import Path
 
 from billing_addin.cli import console
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, load, write_patch
+from billing_addin.cli.workbook_files import audit_user, finish_posting, load, write_patch
 from billing_addin.commands import era as era_commands
 
 
@@ -96,18 +96,6 @@ def show_claims(result, book_name: str) -> None:
 def cmd_post(args: argparse.Namespace) -> int:
     loaded, stamp = load(args.book, args.as_of, for_write=True)
     result = era_commands.post_era(loaded, user=audit_user(loaded))
-    if result.data.get("stopped"):
-        return console.show_stopped(args, result)
-    if args.json:
-        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
-    else:
-        console.out.print(result.details, markup=False)
-        for x in result.data["posted"]:
-            console.out.print(f"  claim {x['claim_id']}: {x['status']}, {x['what']}", markup=False)
-        for x in result.data["not_posted"]:
-            console.out.print(f"  Remittance row {x['row']}: not posted: {x['reason']}", markup=False)
-        if result.findings:
-            console.show_findings(result.findings, args.book.name, result.as_of)
-    if not result.patch.is_empty and not write_patch(args.book, result, loaded, stamp):
-        return console.EXIT_NOT_WRITTEN
-    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+    lines = [f"claim {x['claim_id']}: {x['status']}, {x['what']}" for x in result.data.get("posted", [])]
+    lines += [f"Remittance row {x['row']}: not posted: {x['reason']}" for x in result.data.get("not_posted", [])]
+    return finish_posting(args, result, loaded, stamp, lines)

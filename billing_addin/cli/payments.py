@@ -10,7 +10,7 @@ from billing_addin.cli import console
 from billing_addin.cli.memory import gc_paused
 from billing_addin.cli.parallel_refresh import parts_for, run_parts
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, load, read, write_patch
+from billing_addin.cli.workbook_files import audit_user, finish_posting, load, read, write_patch
 from billing_addin.commands import payments as payment_commands
 from billing_addin.core.checks import run_checks
 from billing_addin.core.config import read_config
@@ -123,16 +123,5 @@ def show_lines(result, sources: list[str]) -> None:
 def cmd_post(args: argparse.Namespace) -> int:
     loaded, stamp = load(args.book, args.as_of, for_write=True)
     result = payment_commands.post_payments(loaded, user=audit_user(loaded))
-    if result.data.get("stopped"):
-        return console.show_stopped(args, result)
-    if args.json:
-        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
-    else:
-        console.out.print(result.details, markup=False)
-        for x in result.data["not_posted"]:
-            console.out.print(f"  Bank Import row {x['row']}: not posted: {x['reason']}", markup=False)
-        if result.findings:
-            console.show_findings(result.findings, args.book.name, result.as_of)
-    if not result.patch.is_empty and not write_patch(args.book, result, loaded, stamp):
-        return console.EXIT_NOT_WRITTEN
-    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+    lines = [f"Bank Import row {x['row']}: not posted: {x['reason']}" for x in result.data.get("not_posted", [])]
+    return finish_posting(args, result, loaded, stamp, lines)

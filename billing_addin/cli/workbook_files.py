@@ -64,3 +64,21 @@ def write_patch(path: Path, result: Result, book: Book | LoadedBook, stamp) -> b
 def audit_user(book: Book | LoadedBook) -> str | None:
     book = book.book if isinstance(book, LoadedBook) else book
     return getpass.getuser() if book.settings.get("Record User Name") == "Yes" else None
+
+
+def finish_posting(args, result: Result, loaded: LoadedBook, stamp, lines: list[str]) -> int:
+    """The end of a posting command (payments post, era post): its JSON, or its one-line details, `lines` and
+    findings; then its patch written (nothing when empty); the exit status."""
+    if result.data.get("stopped"):
+        return console.show_stopped(args, result)
+    if args.json:
+        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
+    else:
+        console.out.print(result.details, markup=False)
+        for line in lines:
+            console.out.print(f"  {line}", markup=False)
+        if result.findings:
+            console.show_findings(result.findings, args.book.name, result.as_of)
+    if not result.patch.is_empty and not write_patch(args.book, result, loaded, stamp):
+        return console.EXIT_NOT_WRITTEN
+    return console.EXIT_ERRORS if result.errors else console.EXIT_OK

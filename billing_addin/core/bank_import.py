@@ -7,14 +7,12 @@ suggested line), so it is read back cell by cell and rewritten whole with those 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
 
 from billing_addin.core.cell_values import parse_date, to_id
 from billing_addin.core.matching import AUTO, Proposal
-from billing_addin.core.money import cents_to_decimal, to_cents
-from billing_addin.core.patch import DATE_FORMAT, MONEY_FORMAT, Column, OwnedSheet
+from billing_addin.core.money import cents_or_none, cents_to_decimal
+from billing_addin.core.patch import DATE_FORMAT, MONEY_FORMAT, Column, OwnedSheet, read_back
 from billing_addin.core.schema import BANK_IMPORT_SHEET
 
 IMPORT_COLUMNS = (
@@ -91,33 +89,10 @@ class ImportRow:
         )
 
 
-def _cents(v: object) -> int | None:
-    if v is None or v == "":
-        return None
-    try:
-        return to_cents(Decimal(str(v)))
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def read_import_rows(rows: list[list[object]]) -> list[ImportRow]:
     """The Bank Import sheet's rows (header first, as the reader keeps them in book.owned_rows)."""
-    if not rows:
-        return []
-    header = [str(h).strip().casefold() for h in rows[0]]
-    where = {
-        c.header.casefold(): header.index(c.header.casefold()) for c in IMPORT_COLUMNS if c.header.casefold() in header
-    }
-
-    def cell(r: list[object], name: str) -> object:
-        i = where.get(name.casefold())
-        return r[i] if i is not None and i < len(r) and r[i] != "" else None
-
     out = []
-    for n, r in enumerate(rows[1:], start=2):
-        get = functools.partial(cell, r)
-        if not any(v not in (None, "") for v in r):
-            continue
+    for n, get in read_back(rows, IMPORT_COLUMNS):
         line = get("Line")
         try:
             line = int(line) if line is not None else None
@@ -131,13 +106,13 @@ def read_import_rows(rows: list[list[object]]) -> list[ImportRow]:
                 source=str(get("Source") or ""),
                 line=line,
                 date=day if isinstance(day, dt.date) else None,
-                amount=_cents(get("Amount")),
+                amount=cents_or_none(get("Amount")),
                 currency=str(get("Currency")) if get("Currency") else None,
                 payer=str(get("Payer") or ""),
                 account=str(get("Account") or ""),
                 reference=str(get("Reference") or ""),
                 transaction_id=to_id(get("Transaction ID")),
-                fee=_cents(get("Fee")) or 0,
+                fee=cents_or_none(get("Fee")) or 0,
                 match=str(get("Match") or ""),
                 customer_id=to_id(get("Customer ID")),
                 invoices=tuple(s.strip() for s in str(get("Invoices") or "").replace(";", ",").split(",") if s.strip()),

@@ -4,11 +4,10 @@ dunning knows which level a customer last received and when."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 
 from billing_addin.core.cell_values import parse_date, to_id
-from billing_addin.core.patch import DATE_FORMAT, DATETIME_FORMAT, Column
+from billing_addin.core.patch import DATE_FORMAT, DATETIME_FORMAT, Column, read_back
 
 LETTERS_SHEET = "Letters"
 LETTER_COLUMNS = (
@@ -78,20 +77,8 @@ class LetterRecord:
 def read_letter_log(rows: list[list[object]]) -> list[LetterRecord]:
     """Records from the Letters sheet's raw rows (header first), as the reader keeps them in
     `book.owned_rows["Letters"]`. Rows that cannot be understood are skipped: the log is the add-in's own."""
-    if not rows:
-        return []
-    header = [str(h).strip().casefold() for h in rows[0]]
-    where = {
-        c.header.casefold(): header.index(c.header.casefold()) for c in LETTER_COLUMNS if c.header.casefold() in header
-    }
-
-    def cell(r: list[object], name: str) -> object:
-        i = where.get(name.casefold())
-        return r[i] if i is not None and i < len(r) and r[i] != "" else None
-
     out = []
-    for r in rows[1:]:
-        get = functools.partial(cell, r)
+    for _, get in read_back(rows, LETTER_COLUMNS):
         customer = to_id(get("Customer ID"))
         kind = get("Kind")
         if not customer or not kind:

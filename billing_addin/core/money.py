@@ -46,3 +46,14 @@ def format_cents(cents: int) -> str:
     Integer arithmetic, the same text as formatting the Decimal: refresh writes this 50k times on a big book."""
     whole, part = divmod(abs(int(cents)), 100)
     return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
+
+
+def cents_or_none(v: object) -> int | None:
+    """A money cell read back from an owned sheet (a number, or text such as "1,250.00") in cents; None when
+    blank or not money."""
+    if v is None or v == "":
+        return None
+    try:
+        return to_cents(Decimal(str(v).replace(",", "")))
+    except (InvalidOperation, ValueError):
+        return None

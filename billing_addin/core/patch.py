@@ -10,6 +10,7 @@ Text is always stored as text, never as a formula, whatever character it starts 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
@@ -79,6 +80,25 @@ class OwnedSheet:
     rows: tuple[tuple[CellValue, ...], ...]
     charts: tuple[Chart, ...] = ()
     title: str | None = None  # unused by the writer for now; shells may show it
+
+
+def read_back(rows: list[list[object]], columns: tuple[Column, ...]) -> Iterator[tuple[int, Callable[[str], object]]]:
+    """An owned sheet's rows as the reader keeps them (header first, in book.owned_rows): (Excel row, get) for
+    each row with a value, get(header) giving its cell (None when blank or when the sheet has no such column).
+    Columns are found by header, so a sheet written by an older version, or with a column moved, reads the same."""
+    if not rows:
+        return
+    header = [str(h).strip().casefold() for h in rows[0]]
+    where = {c.header.casefold(): header.index(c.header.casefold()) for c in columns if c.header.casefold() in header}
+    for n, r in enumerate(rows[1:], start=2):
+        if not any(v not in (None, "") for v in r):
+            continue
+
+        def get(name: str, r: list[object] = r) -> object:
+            i = where.get(name.casefold())
+            return r[i] if i is not None and i < len(r) and r[i] != "" else None
+
+        yield n, get
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ cell by cell and rewritten whole with those edits kept (as the Bank Import sheet
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billing_addin.core.cell_values import parse_date, to_id
-from billing_addin.core.money import cents_to_decimal, format_cents, to_cents
-from billing_addin.core.patch import DATE_FORMAT, MONEY_FORMAT, Column, OwnedSheet
+from billing_addin.core.money import cents_or_none, cents_to_decimal, format_cents, to_cents
+from billing_addin.core.patch import DATE_FORMAT, MONEY_FORMAT, Column, OwnedSheet, read_back
 from billing_addin.core.schema import REMITTANCE_SHEET
 
 CLAIM, LINE, PROVIDER = "Claim", "Line", "Provider"
@@ -107,35 +106,10 @@ def adjustments_text(adjustments: tuple[tuple[str, str, int], ...]) -> str:
     return "; ".join(f"{g}-{c} {format_cents(a)}" for g, c, a in adjustments)
 
 
-def _cents(v: object) -> int | None:
-    if v is None or v == "":
-        return None
-    try:
-        return to_cents(Decimal(str(v).replace(",", "")))
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def read_remittance_rows(rows: list[list[object]]) -> list[RemittanceRow]:
     """The Remittance sheet's rows (header first, as the reader keeps them in book.owned_rows)."""
-    if not rows:
-        return []
-    header = [str(h).strip().casefold() for h in rows[0]]
-    where = {
-        c.header.casefold(): header.index(c.header.casefold())
-        for c in REMITTANCE_COLUMNS
-        if c.header.casefold() in header
-    }
-
-    def cell(r: list[object], name: str) -> object:
-        i = where.get(name.casefold())
-        return r[i] if i is not None and i < len(r) and r[i] != "" else None
-
     out = []
-    for n, r in enumerate(rows[1:], start=2):
-        if not any(v not in (None, "") for v in r):
-            continue
-        get = functools.partial(cell, r)
+    for n, get in read_back(rows, REMITTANCE_COLUMNS):
         day, dos, posted = (
             parse_date(get("Payment Date")),
             parse_date(get("Date of Service")),
@@ -156,10 +130,10 @@ def read_remittance_rows(rows: list[list[object]]) -> list[RemittanceRow]:
                 status_code=to_id(get("CLP Status")),
                 service_date=dos if isinstance(dos, dt.date) else None,
                 procedure=str(get("Procedure")) if get("Procedure") else None,
-                billed=_cents(get("Billed")),
-                paid=_cents(get("Paid")),
-                patient_resp=_cents(get("Patient Resp")),
-                write_off=_cents(get("Write-off")),
+                billed=cents_or_none(get("Billed")),
+                paid=cents_or_none(get("Paid")),
+                patient_resp=cents_or_none(get("Patient Resp")),
+                write_off=cents_or_none(get("Write-off")),
                 adjustments=tuple(
                     (g, c, to_cents(Decimal(a))) for g, c, a in _ADJUSTMENT.findall(str(get("Adjustments") or ""))
                 ),

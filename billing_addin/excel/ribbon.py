@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -557,9 +558,16 @@ HANDLERS: dict[str, Callable[[Host], None]] = {b.tag: b.handler for b in BUTTONS
 
 
 def log_error(tag: str) -> None:
-    """Append the exception being handled to ERROR_LOG."""
+    """Append the exception being handled to ERROR_LOG: where it happened (file, line, function, code) and its
+    type, never its message, which may quote a cell: a customer's or patient's name or member ID (HIPAA)."""
+    kind, _, tb = sys.exc_info()
+    frames = "".join(traceback.format_list(traceback.extract_tb(tb)))
+    name = kind.__name__ if kind else "Error"
     with ERROR_LOG.open("a", encoding="utf-8") as log:
-        log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {tag}\n{traceback.format_exc()}\n")
+        log.write(
+            f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {tag}\nTraceback (most recent call last):\n{frames}"
+            f"{name} (its message is left out: it may quote the workbook's data)\n\n"
+        )
 
 
 def dispatch(tag: str, host: Host) -> None:

@@ -163,12 +163,23 @@ def update_cells(
 
     # The sheet is never parsed whole, so at least what goes into it must be well-formed XML.
     ET.fromstring(f'<sheetData xmlns="{MAIN_NS}"><row>{"".join(new_xml)}</row></sheetData>')
-    for _, (start, end, text) in sorted(enumerate(edits), key=lambda x: (x[1][0], x[1][1], x[0]), reverse=True):
-        xml = xml[:start] + text + xml[end:]
+    xml = _spliced(xml, edits)
     last_col = max(col for values in wanted.values() for col in values)
     xml = _stretch_dimension(xml, sheet.sheet_data_start, p, last_col, max(wanted))
     package.put(sheet_part, xml.encode("utf-8"))
     return done
+
+
+def _spliced(xml: str, edits: list[tuple[int, int, str]]) -> str:
+    """`xml` with each (start, end, text) edit made, in one pass: the edits do not overlap, and those at one place
+    go in the order given. (Splicing them one by one copies the whole sheet per edit: 10,000 claims updated on a
+    100,000-row sheet took minutes.)"""
+    out, at = [], 0
+    for _, (start, end, text) in sorted(enumerate(edits), key=lambda x: (x[1][0], x[1][1], x[0])):
+        out += (xml[at:start], text)
+        at = end
+    out.append(xml[at:])
+    return "".join(out)
 
 
 def _cells_of(row_xml: str, p: str, where: str, number: int) -> list[_Cell]:
@@ -227,8 +238,11 @@ def _refuse_locked_cells(xml: str, data_start: int, p: str, wanted: dict[int, di
             c1, r1, c2, r2 = split_range(ref)
         except ValueError:
             continue
-        for row, values in wanted.items():
-            if not r1 <= row <= r2:
+        # The smaller side is walked: a sheet may hold many formula ranges, and a posting many rows.
+        rows = range(r1, r2 + 1) if r2 - r1 < len(wanted) else sorted(wanted)
+        for row in rows:
+            values = wanted.get(row)
+            if values is None or not r1 <= row <= r2:
                 continue
             for col in values:
                 if c1 <= col <= c2 and not (first_cell_free and (col, row) == (c1, r1)):
