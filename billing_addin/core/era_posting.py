@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from billing_addin.core.claims import DENIED, PAID, PARTIALLY_PAID, PENDING, Claim
 from billing_addin.core.money import format_cents
@@ -50,11 +51,17 @@ def trace_of_key(key: str) -> str | None:
 
 class ClaimIndex:
     def __init__(self, claims: tuple[Claim, ...]) -> None:
+        self.claims = claims
         self.by_id = {c.claim_id.casefold(): c for c in claims}
-        self.by_member: dict[tuple[str, dt.date], list[Claim]] = defaultdict(list)
-        for c in claims:
+
+    @cached_property
+    def by_member(self) -> dict[tuple[str, dt.date], list[Claim]]:
+        """Made the first time a payer's claim ID is not found (most remittances never need it)."""
+        out: dict[tuple[str, dt.date], list[Claim]] = defaultdict(list)
+        for c in self.claims:
             if c.member_id and c.date_of_service:
-                self.by_member[(c.member_id.strip().casefold(), c.date_of_service)].append(c)
+                out[(c.member_id.strip().casefold(), c.date_of_service)].append(c)
+        return out
 
     def match(self, cp: ClaimPayment) -> tuple[Claim | None, str | None, str]:
         """(claim, how it matched, why not when it did not). Never names the patient or the member ID."""
@@ -174,8 +181,7 @@ def _netted(reversal: RemittanceRow, fix: RemittanceRow, cp: ClaimPayment) -> Re
     for g, c, a in (*reversal.adjustments, *fix.adjustments):
         total[(g, c)] = total.get((g, c), 0) + a
     notes = list(dict.fromkeys(n for n in (reversal.note, fix.note) if n))
-    return replace(
-        fix,
+    return fix._replace(
         paid=(reversal.paid or 0) + (fix.paid or 0),
         write_off=(reversal.write_off or 0) + (fix.write_off or 0),
         adjustments=tuple((g, c, a) for (g, c), a in total.items() if a),

@@ -53,6 +53,11 @@ def cents_or_none(v: object) -> int | None:
     blank or not money."""
     if v is None or v == "":
         return None
+    if type(v) is float or type(v) is int:  # what the add-in wrote: whole cents, read back without Decimal
+        hundred = v * 100
+        cents = round(hundred)
+        if abs(hundred - cents) < 1e-6 and abs(cents) < 10**15:
+            return int(cents)
     try:
         return to_cents(Decimal(str(v).replace(",", "")))
     except (InvalidOperation, ValueError):

@@ -90,15 +90,13 @@ def read_back(rows: list[list[object]], columns: tuple[Column, ...]) -> Iterator
         return
     header = [str(h).strip().casefold() for h in rows[0]]
     where = {c.header.casefold(): header.index(c.header.casefold()) for c in columns if c.header.casefold() in header}
+    found = [(c.header, where[c.header.casefold()]) for c in columns if c.header.casefold() in where]
     for n, r in enumerate(rows[1:], start=2):
         if not any(v not in (None, "") for v in r):
             continue
-
-        def get(name: str, r: list[object] = r) -> object:
-            i = where.get(name.casefold())
-            return r[i] if i is not None and i < len(r) and r[i] != "" else None
-
-        yield n, get
+        width = len(r)
+        # One dict per row, read by dict.get: an owned sheet may hold 20,000 rows of 20 columns.
+        yield n, {name: r[i] for name, i in found if i < width and r[i] != ""}.get
 
 
 @dataclass(frozen=True)

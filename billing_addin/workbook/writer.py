@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 from billing_addin.core.patch import CellValue, OwnedSheet, Patch
 
@@ -129,7 +130,15 @@ def apply_patch(
         with source:
             try:
                 edit, sheet_names, updated = _plan(source, patch)
-            except (BadWorkbookZip, ET.ParseError, UnicodeDecodeError, ValueError, KeyError, IndexError) as error:
+            except (
+                BadWorkbookZip,
+                ET.ParseError,
+                ExpatError,
+                UnicodeDecodeError,
+                ValueError,
+                KeyError,
+                IndexError,
+            ) as error:
                 # A part the writer must edit is not what Excel writes: say so instead of showing a traceback.
                 raise _damaged(book, error) from error
             temp, handle = open_temp(book)

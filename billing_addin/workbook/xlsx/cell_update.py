@@ -7,13 +7,13 @@ A replaced cell keeps its style; its formula, if it had one, is gone (the caller
 
 from __future__ import annotations
 
+import functools
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from billing_addin.core.patch import CellValue, Link, UpdateCells
 
-from .cell_xml import column_letters, split_range, split_ref
+from .cell_xml import check_well_formed, column_index, column_letters, split_range
 from .package import PackageEdit
 from .refusal import WriteRefused
 from .styles import StyleBook, attributes
@@ -48,8 +48,12 @@ class _Cell:
     col: int
     start: int  # within the row's xml
     end: int
-    attrs: dict[str, str]
+    raw: str  # the start tag's attributes as written: parsed only for a cell that is replaced
     body: str
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        return attributes(self.raw)
 
 
 def update_cells(
@@ -100,13 +104,14 @@ def update_cells(
 
     # Every row element of the sheet data, by number (rows the updates name only).
     rows = {}
-    for match in re.compile(rf"<{p}row[\s>/]").finditer(xml, sheet.data_start, sheet.data_end):
-        row = _row_at(xml, match.start(), p)
-        if row.number is None:
+    for match in re.compile(rf"<{p}row(?=[\s>/])([^>]*)>").finditer(xml, sheet.data_start, sheet.data_end):
+        number = _ROW_NUMBER.search(match.group(1))
+        if number is None:
             raise WriteRefused(
                 f"{where.capitalize()} has rows without numbers; open and save it in Excel, then run again."
             )
-        if row.number in wanted:
+        if int(number.group(1)) in wanted:  # only the rows set are cut out of the sheet
+            row = _row_at(xml, match.start(), p)
             rows[row.number] = row
     column_styles = _column_styles(xml[: sheet.sheet_data_start], p)
 
@@ -162,7 +167,7 @@ def update_cells(
             edits.append((at, at, new_row))
 
     # The sheet is never parsed whole, so at least what goes into it must be well-formed XML.
-    ET.fromstring(f'<sheetData xmlns="{MAIN_NS}"><row>{"".join(new_xml)}</row></sheetData>')
+    check_well_formed(f'<sheetData xmlns="{MAIN_NS}"><row>{"".join(new_xml)}</row></sheetData>')
     xml = _spliced(xml, edits)
     last_col = max(col for values in wanted.values() for col in values)
     xml = _stretch_dimension(xml, sheet.sheet_data_start, p, last_col, max(wanted))
@@ -184,14 +189,25 @@ def _spliced(xml: str, edits: list[tuple[int, int, str]]) -> str:
 
 def _cells_of(row_xml: str, p: str, where: str, number: int) -> list[_Cell]:
     cells = []
-    for match in re.finditer(rf"<{p}c\b([^>]*?)(?:/>|>(.*?)</{p}c>)", row_xml, re.S):
-        attrs = attributes(match.group(1))
-        if "r" not in attrs:
+    for match in _cell_pattern(p).finditer(row_xml):
+        ref = _REF.search(match.group(1))
+        if ref is None:
             raise WriteRefused(
                 f"Row {number} of {where} has cells without references; open and save it in Excel, then run again."
             )
-        cells.append(_Cell(split_ref(attrs["r"])[0], match.start(), match.end(), attrs, match.group(2) or ""))
+        cells.append(
+            _Cell(column_index(ref.group(1)), match.start(), match.end(), match.group(1), match.group(2) or "")
+        )
     return cells
+
+
+_ROW_NUMBER = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)["']""")
+_REF = re.compile(r"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?\d+["']""")
+
+
+@functools.lru_cache(maxsize=4)
+def _cell_pattern(p: str) -> re.Pattern[str]:
+    return re.compile(rf"<{p}c\b([^>]*?)(?:/>|>(.*?)</{p}c>)", re.S)
 
 
 def _cells_end(row_xml: str, p: str) -> int:

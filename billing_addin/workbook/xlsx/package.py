@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from defusedxml.ElementTree import fromstring as parse_xml  # no entities, no DTD tricks: the book is user input
+
 from .cell_xml import xml_attr
 from .refusal import WriteRefused
 from .styles import attributes
@@ -78,7 +80,7 @@ class Relationships:
         self.created = xml is None
         self.changed = False
         try:
-            root = ET.fromstring(self.xml.encode("utf-8"))
+            root = parse_xml(self.xml.encode("utf-8"))
         except ET.ParseError as error:
             raise BadWorkbookZip(f"relationships of {source_part or 'the package'} are damaged: {error}") from error
         self.items: list[Relationship] = []

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from decimal import Decimal
+
+from defusedxml.ElementTree import fromstring as parse_xml  # no entities, no DTD tricks: the book is user input
+from defusedxml.ElementTree import iterparse as iterparse_xml
 
 from billing_addin.core.patch import DATE_FORMAT, DATETIME_FORMAT, AppendRows, CellValue, Link
 
 from .cell_xml import (
     MAX_ROWS,
+    check_well_formed,
     column_letters,
     excel_serial,
     inline_string,
@@ -76,7 +80,7 @@ class _Table:
 
 
 def _read_table(part: str, data: bytes) -> _Table:
-    root = ET.fromstring(data)
+    root = parse_xml(data)
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     columns, formulas = [], {}
     for i, col in enumerate(root.iter(f"{ns}tableColumn")):
@@ -142,14 +146,19 @@ def _shared_strings(package: PackageEdit, workbook_part: str, wanted: set[int]) 
     data = package.read(rels[0].part) if rels and rels[0].part else None
     if not data or not wanted:
         return {}
-    root = ET.fromstring(data)
-    found = {}
-    for i, si in enumerate(root.iter(f"{{{MAIN_NS}}}si")):
+    # Streamed, and stopped at the last string wanted: a header's strings come early, and a big book's shared
+    # strings (100,000 claim IDs) would otherwise be parsed whole for each sheet written.
+    found, i, last = {}, -1, max(wanted)
+    for _, si in iterparse_xml(io.BytesIO(data), events=("end",)):
+        if si.tag != f"{{{MAIN_NS}}}si":
+            continue
+        i += 1
         if i in wanted:
             phonetic = {id(t) for r in si.iter(f"{{{MAIN_NS}}}rPh") for t in r.iter(f"{{{MAIN_NS}}}t")}
             found[i] = "".join(t.text or "" for t in si.iter(f"{{{MAIN_NS}}}t") if id(t) not in phonetic)
-            if len(found) == len(wanted):
-                break
+        si.clear()
+        if i >= last:
+            break
     return found
 
 
@@ -359,7 +368,7 @@ def append_rows(
         new_rows = [re.sub(r"<(/?)(row|c|f|v|is|t)\b", rf"<\1{p}\2", r) for r in new_rows]
     # The sheet is never parsed whole, so at least what goes into it must be well-formed XML.
     namespace = f'xmlns:{p[:-1]}="{MAIN_NS}"' if p else f'xmlns="{MAIN_NS}"'
-    ET.fromstring(f"<{p}sheetData {namespace}>{''.join(new_rows)}</{p}sheetData>")
+    check_well_formed(f"<{p}sheetData {namespace}>{''.join(new_rows)}</{p}sheetData>")
 
     tail_rows = [r for r in reversed(below) if r.number > last_new]
     insert_at = tail_rows[0].start if tail_rows else data_end

@@ -9,6 +9,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from defusedxml.ElementTree import fromstring as parse_xml  # no entities, no DTD tricks: the book is user input
+
 from .cell_xml import xml_attr, xml_text
 from .refusal import WriteRefused
 from .styles import attributes
@@ -44,7 +46,7 @@ class WorkbookXml:
         self.xml = xml.decode("utf-8-sig")
         self.changed = False
         try:
-            root = ET.fromstring(xml)
+            root = parse_xml(xml)
         except ET.ParseError as error:
             raise WriteRefused(f"The workbook's main part is damaged ({error}); open and save it in Excel.") from error
         if root.tag == f"{{{STRICT_MAIN_NS}}}workbook":
