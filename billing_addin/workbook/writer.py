@@ -28,6 +28,7 @@ from xml.parsers.expat import ExpatError
 
 from billing_addin.core.patch import CellValue, OwnedSheet, Patch
 
+from .parallel_read import SheetPool
 from .xlsx import charts
 from .xlsx.cell_update import CellsUpdated, update_cells
 from .xlsx.cell_xml import column_letters
@@ -425,8 +426,18 @@ def _verify(temp: Path, patch: Patch, sheet_names: list[str], updated: list[Cell
             raise ValueError(f"part {bad} is damaged")
         workbook = python_calamine.CalamineWorkbook.from_path(str(temp))
         try:
+            # Every sheet to check read back at once, two at a time (the updated ones, the biggest, first).
+            names = list(dict.fromkeys([*(d.sheet for d in updated or ()), *sheet_names]))
+            pool = SheetPool(temp, workbook, load_tables=False)
+            try:
+                read = pool.run(
+                    [(n, lambda wb, n=n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in names]
+                )
+            finally:
+                pool.close()
+            sheets = dict(zip(names, read))
             for sheet, name in zip(patch.sheets, sheet_names, strict=True):
-                rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                rows = sheets[name]
                 headers = [c.header for c in sheet.columns]
                 if not rows or [str(v) for v in rows[0][: len(headers)]] != [_as_read(h) for h in headers]:
                     raise ValueError(f"sheet '{sheet.name}' reads back with other headers")
@@ -436,7 +447,7 @@ def _verify(temp: Path, patch: Patch, sheet_names: list[str], updated: list[Cell
                 if len(rows) != last:
                     raise ValueError(f"sheet '{sheet.name}' reads back {len(rows) - 1} rows, not {last - 1}")
             for done in updated or ():
-                rows = workbook.get_sheet_by_name(done.sheet).to_python(skip_empty_area=False)
+                rows = sheets[done.sheet]
                 for row, col, value in done.cells:
                     got = rows[row - 1][col] if row <= len(rows) and col < len(rows[row - 1]) else ""
                     if not _reads_back(got, value, done.date1904):
