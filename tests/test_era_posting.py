@@ -149,6 +149,8 @@ def test_import_matches_every_claim_and_every_claim_adds_up(tmp_path, remittance
         ("PR", "2", Decimal("117.54")),
         ("PR", "3", Decimal("25.00")),
     ]
+    assert bc["adjustments"][0]["who_owes"].startswith("contractual: the practice writes it off")
+    assert bc["adjustments"][1]["who_owes"].startswith("patient responsibility: the patient owes it")
     assert claims["OUR-7"]["denial_codes"] == ["CO-16", "OA-A7"] and claims["CLM-2"]["denial_codes"] == ["CO-197"]
     for c in claims.values():  # billed = paid + every adjustment
         assert c["billed"] == c["paid"] + sum(a["amount"] for a in c["adjustments"])

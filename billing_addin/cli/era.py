@@ -10,6 +10,7 @@ from billing_addin.cli import console
 from billing_addin.cli.tables import Col, money, show_table, text
 from billing_addin.cli.workbook_files import audit_user, finish_posting, load, write_patch
 from billing_addin.commands import era as era_commands
+from billing_addin.core.remittance import GROUPS
 
 
 def register(sub) -> None:
@@ -89,6 +90,9 @@ def show_claims(result, book_name: str) -> None:
         ),
         rows,
     )
+    groups = sorted({a["group"] for x in data["claims"] for a in x["adjustments"]})
+    for g in groups:  # our own words for the group codes (X12's reason code texts are never shipped)
+        console.out.print(f"  {g}: {GROUPS.get(g, 'a group code this add-in does not know')}", markup=False)
     for p in data["provider_adjustments"]:
         console.out.print(f"  provider-level adjustment {p['what']}: {p['amount']} (listed, not posted)", markup=False)
     if result.findings:

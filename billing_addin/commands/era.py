@@ -20,7 +20,7 @@ from billing_addin.core.era_posting import (
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.core.money import cents_to_decimal
 from billing_addin.core.patch import AppendRows, Patch, UpdateCells
-from billing_addin.core.remittance import Remittance
+from billing_addin.core.remittance import GROUPS, Remittance
 from billing_addin.core.remittance_sheet import CLAIM, PROVIDER, read_remittance_rows, remittance_sheet
 from billing_addin.core.schema import ADJUSTMENTS, CLAIMS, INVOICES, PAYMENTS, REMITTANCE_SHEET
 from billing_addin.loader import LoadedBook
@@ -97,7 +97,10 @@ def import_era(
                 "paid": money(r.paid),
                 "patient_responsibility": money(r.patient_resp),
                 "write_off": money(r.write_off),
-                "adjustments": [{"group": g, "code": c, "amount": money(a)} for g, c, a in r.adjustments],
+                "adjustments": [
+                    {"group": g, "code": c, "amount": money(a), "who_owes": GROUPS.get(g, "")}
+                    for g, c, a in r.adjustments
+                ],
                 "denial_codes": list(r.denial_codes),
                 "post": r.post,
                 "note": r.note,
