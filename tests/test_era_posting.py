@@ -225,6 +225,41 @@ def test_a_reversal_undoes_the_payment_and_the_correction_posts_anew(tmp_path, r
     )  # the net: 20.00 back, no write-off change
 
 
+SECONDARY = (
+    "ST*835*0003~"
+    "BPR*I*40.00*C*ACH*CCP*01*999999999*DA*123456*1999999999**01*888888888*DA*654321*20261204~"
+    "TRN*1*GAP-1204*1999999999~"
+    "N1*PR*MEDIGAP DEMO~"
+    "CLP*CLM-1*2*400.00*40.00*5.00*12*GAP-9~"
+    "NM1*QC*1*STONE*CY****MI*M123~"
+    "CAS*OA*23*350.00~"
+    "CAS*CO*45*5.00~"
+    "CAS*PR*2*5.00~"
+    "SE*9*0003~"
+)
+
+
+def test_a_secondary_payer_posts_its_payment_not_the_earlier_payers_part(tmp_path, remittances):
+    """After Acme (primary) leaves 50.00 to the patient, a supplemental plan pays 40.00 of it as secondary and
+    writes off 5.00 (its CO): its OA-23 (Acme's part, 350.00) is not written off again, so the patient owes the 5.00
+    the secondary says."""
+    path = practice(tmp_path)
+    apply_patch(path, import_era(load(path, AS_OF), remittances).patch)
+    apply_patch(path, post_era(load(path, AS_OF)).patch)
+    apply_patch(path, import_era(load(path, AS_OF), parse_835(SECONDARY, "gap.835")).patch)
+    posted = post_era(load(path, AS_OF))
+    [p] = posted.data["posted"]
+    assert "OA adjustments (the earlier payer's part) are not written off" in p["what"]
+    apply_patch(path, posted.patch)
+    book = read_book(path)
+    assert build_ledger(book, AS_OF).invoices["CLM-1"].outstanding == 5_00
+    claims = book.sheet("Claims")
+    i = claims.columns["Claim ID"].index("CLM-1")
+    assert (claims.columns["Insurance Paid"][i], claims.columns["Patient Responsibility"][i]) == (360_00, 5_00)
+    reasons = book.sheet("Adjustments").columns["Reason"]
+    assert [r for r in reasons if "GAP-1204" in r] == ["insurance adjustment CO-45, MEDIGAP DEMO GAP-1204"]
+
+
 def test_a_reversal_of_a_claim_never_posted_here_waits_for_the_clerk(tmp_path):
     path = practice(tmp_path)
     result = import_era(load(path, AS_OF), parse_835(REVERSED_AND_CORRECTED, "acme-1204.835"))

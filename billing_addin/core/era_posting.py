@@ -10,7 +10,8 @@ Post, per claim row marked Post = Yes:
   adjustments are Write-off rows on Adjustments (a negative one, a payer's correction, is an Other charge); PR
   (deductible, coinsurance, copay) is left on the invoice: what remains is what the patient owes. The claim
   becomes Paid (Partially Paid when a service line was paid nothing), with Insurance Paid, Allowed (paid + PR)
-  and Patient Responsibility set. A secondary payer's payment (the claim already paid) posts the payment only.
+  and Patient Responsibility set. A secondary or tertiary payer (CLP02 2, 3) posts its payment and its own CO and PI;
+  its OA adjustments are the earlier payer's part (OA-23), already posted from that payer's remittance.
 - denied (CLP02 4, or nothing paid and nothing left to the patient): no money moves; the claim becomes Denied
   with the denial date (the payment date) and the codes, so its appeal deadline starts.
 - reversed (CLP02 22): the earlier payment is returned (a Returned Payment row) and its write-offs charged
@@ -30,7 +31,7 @@ from functools import cached_property
 
 from billing_addin.core.claims import DENIED, PAID, PARTIALLY_PAID, PENDING, Claim
 from billing_addin.core.money import format_cents
-from billing_addin.core.remittance import ClaimPayment, Remittance
+from billing_addin.core.remittance import PROCESSED_SECONDARY, PROCESSED_TERTIARY, ClaimPayment, Remittance
 from billing_addin.core.remittance_sheet import CLAIM, LINE, PROVIDER, RemittanceRow, mark_posted
 
 BY_CLAIM_ID, BY_MEMBER = "claim id", "member id and date of service"
@@ -318,9 +319,7 @@ def post_rows(
                         "Claim ID": claim.claim_id,
                     }
                 )
-            secondary = (
-                r.status_code in ("2", "3") and state.insurance_paid > 0 and state.status in (PAID, PARTIALLY_PAID)
-            )
+            secondary = r.status_code in (PROCESSED_SECONDARY, PROCESSED_TERTIARY)
             what = _money_rows(out, r, claim, invoice, day, ref, secondary)
             state.insurance_paid += r.paid or 0
             if r.status_after == PENDING:  # reversed: the corrected claim will say what the patient owes
@@ -408,10 +407,11 @@ def _money_rows(out: Posting, r: RemittanceRow, claim: Claim, invoice: str, day,
                 _adjustment(f"{base}-R", customer, invoice, day, "Returned Payment", -r.paid, f"reversed by {ref}")
             )
             said.append(f"payment {format_cents(-r.paid)} returned")
-    if secondary:
-        return ", ".join(said) + " (a later payer: its adjustments are not written off again)"
+    # A secondary (or tertiary) payer's OA adjustments are the earlier payer's part (OA-23): already posted from
+    # that payer's remittance, never written off again. Its own CO and PI are.
+    groups = ("CO", "PI") if secondary else WRITE_OFF_GROUPS
     for n, (group, code, amount) in enumerate(r.adjustments, start=1):
-        if group not in WRITE_OFF_GROUPS or not amount:
+        if group not in groups or not amount:
             continue
         kind, why = ("Write-off", "insurance adjustment") if amount > 0 else ("Other", "insurance adjustment reversed")
         out.adjustments.append(
@@ -420,6 +420,8 @@ def _money_rows(out: Posting, r: RemittanceRow, claim: Claim, invoice: str, day,
         said.append(f"{kind.lower()} {group}-{code} {format_cents(abs(amount))}")
     if r.patient_resp:
         said.append(f"patient owes {format_cents(r.patient_resp)}")
+    if secondary:
+        said.append("as a later payer: its OA adjustments (the earlier payer's part) are not written off")
     return ", ".join(said) or "nothing to post"
 
 
