@@ -375,3 +375,33 @@ def test_the_insurance_buttons_up_to_the_xlwings_boundary(tmp_path, remittances)
     assert "Made 1 appeal letter(s)" in selected.messages[-1]
     for message in (*host.messages, *selected.messages):
         assert not any(n in message for n in (*NAMES.values(), *MEMBER_IDS)), message
+
+
+def test_the_insurers_bank_deposit_is_known_as_its_remittance_never_a_patients_payment(tmp_path, remittances):
+    """The EFT that brought Acme's 320.00 names the remittance's trace number: payments import leaves it to era
+    post (skipped, with why); a deposit naming it with another amount is not matched either, and says so."""
+    from billing_addin.commands.payments import import_payments
+    from billing_addin.core.bank_lines import BankLine
+    from billing_addin.core.matching import SKIPPED, UNMATCHED
+
+    path = practice(tmp_path)
+    apply_patch(path, import_era(load(path, AS_OF), remittances).patch)
+    lines = [
+        BankLine(
+            1,
+            D(2026, 11, 30),
+            320_00,
+            "USD",
+            "HCCLAIMPMT ACME HEALTH TRN*1*ACME-1130*1999999999",
+            "ACME HEALTH",
+            "",
+            "T1",
+        ),
+        BankLine(2, D(2026, 11, 30), 300_00, "USD", "ACME HEALTH EFT ACME-1130", "ACME HEALTH", "", "T2"),
+        BankLine(3, D(2026, 11, 30), 40_00, "USD", "copay V-10", "Di Tamm", "", "T3"),
+    ]
+    result = import_payments(load(path, AS_OF), lines)
+    first, second, third = result.data["lines"]
+    assert first["match"] == SKIPPED and "remittance ACME-1130" in first["why"] and "era post" in first["why"]
+    assert second["match"] == UNMATCHED and "whose payment is 320.00, not 300.00" in second["why"]
+    assert third["invoices"] == ["V-10"]

@@ -26,7 +26,15 @@ from billing_addin.core.matching import (
 )
 from billing_addin.core.money import cents_to_decimal, format_cents, to_cents
 from billing_addin.core.patch import AppendRows, Patch
-from billing_addin.core.schema import ADJUSTMENTS, BANK_IMPORT_SHEET, CUSTOMERS, PAYER_ALIASES, PAYMENTS
+from billing_addin.core.remittance_sheet import payments_by_trace, read_remittance_rows
+from billing_addin.core.schema import (
+    ADJUSTMENTS,
+    BANK_IMPORT_SHEET,
+    CUSTOMERS,
+    PAYER_ALIASES,
+    PAYMENTS,
+    REMITTANCE_SHEET,
+)
 from billing_addin.loader import LoadedBook
 
 MATCHES = (AUTO, SUGGESTED, UNMATCHED, SKIPPED, DEBIT)
@@ -63,6 +71,7 @@ def import_payments(
         known_keys=known_keys(book, previous),
         refunds=refund_rows(book),
         tolerance=tolerance,
+        remittances=payments_by_trace(read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))),
     )
     result = Result("payments", as_of, sort_findings(loaded.errors, book.sheet_titles))
     result.data = {

@@ -16,6 +16,7 @@ suggestion: an amount alone, a name that is only close, or a payer that disagree
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -133,12 +134,15 @@ def match_lines(
     known_keys: Mapping[str, str] | None = None,
     refunds: Iterable[tuple[str, int, str]] = (),
     tolerance: Tolerance = Tolerance(),
+    remittances: Mapping[str, int] | None = None,
 ) -> list[Proposal]:
     """A proposal for each line, in the lines' order.
 
     payer_aliases: normalized payer name or account -> Customer ID (the PayerAliases sheet). customer_names:
     normalized customer name -> Customer ID. known_keys: BankLine.key -> where it was imported before (skipped).
-    refunds: (Customer ID, cents, where) of Refund and Returned Payment rows, for the debits."""
+    refunds: (Customer ID, cents, where) of Refund and Returned Payment rows, for the debits. remittances: an
+    insurer's remittance trace number (835 TRN02) -> its payment in cents: a deposit that names one is that
+    insurer's payment, posted claim by claim by `billing era post`, never as a patient's payment here."""
     open_invoices = OpenInvoices(ledger)
     aliases = dict(payer_aliases or {})
     names = dict(customer_names or {})
@@ -146,11 +150,27 @@ def match_lines(
     refund_rows = list(refunds)
     out = []
     seen: dict[str, int] = {}
+    traces = {t.upper(): (t, cents) for t, cents in (remittances or {}).items() if len(t) >= 6}
     for line in lines:
         before = known.get(line.key) or (f"line {seen[line.key]} of this import" if line.key in seen else None)
         seen.setdefault(line.key, line.line)
+        remittance = _remittance_named(line, traces) if traces and line.amount > 0 else None
         if before:
             out.append(Proposal(line, SKIPPED, None, (), f"already imported ({before}): not posted again"))
+        elif remittance is not None:
+            trace, cents = remittance
+            if cents == line.amount:
+                why = (
+                    f"the insurer's payment of remittance {trace}: its claims are posted one by one by `billing era "
+                    "post`, not here"
+                )
+                out.append(Proposal(line, SKIPPED, None, (), why))
+            else:
+                why = (
+                    f"names remittance {trace}, whose payment is {format_cents(cents)}, not {format_cents(line.amount)}:"
+                    " ask the insurer"
+                )
+                out.append(Proposal(line, UNMATCHED, None, (), why))
         elif line.amount < 0:
             out.append(_debit(line, aliases, names, refund_rows))
         elif line.amount == 0:
@@ -158,6 +178,19 @@ def match_lines(
         else:
             out.append(_credit(line, open_invoices, aliases, names, tolerance))
     return out
+
+
+def _remittance_named(line: BankLine, traces: Mapping[str, tuple[str, int]]) -> tuple[str, int] | None:
+    """The remittance (trace, cents) whose trace number stands whole in the line's reference (not inside a longer
+    run of letters and digits), if any."""
+    pattern = _trace_pattern(tuple(sorted(traces, key=len, reverse=True)))
+    found = pattern.search(f"{line.reference} {line.transaction_id or ''}".upper())
+    return traces[found.group(1)] if found else None
+
+
+@functools.lru_cache(maxsize=8)
+def _trace_pattern(traces: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![0-9A-Z])(" + "|".join(re.escape(t) for t in traces) + r")(?![0-9A-Z])")
 
 
 def _payer(line: BankLine, aliases: Mapping[str, str], names: Mapping[str, str]) -> tuple[str | None, str]:

@@ -154,3 +154,13 @@ def remittance_sheet(rows: list[RemittanceRow]) -> OwnedSheet:
 
 def mark_posted(row: RemittanceRow, on: dt.date, note: str | None = None) -> RemittanceRow:
     return row._replace(posted=on, post=False, note=note if note is not None else row.note)
+
+
+def payments_by_trace(rows: list[RemittanceRow]) -> dict[str, int]:
+    """Each remittance's payment (the 835's BPR02: its claims' payments less its provider-level adjustments), by
+    trace number, from the sheet's Claim and Provider rows: what the insurer's bank deposit should be."""
+    out: dict[str, int] = {}
+    for r in rows:
+        if r.trace and r.kind in (CLAIM, PROVIDER):
+            out[r.trace] = out.get(r.trace, 0) + (r.paid or 0)
+    return out
