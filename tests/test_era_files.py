@@ -59,6 +59,7 @@ def test_a_denied_claim_in_a_full_envelope(shared):
     assert c.denied and c.adds_up and r.balances and r.payment_total == 0
     assert {(a.group, a.code) for a in c.all_adjustments} == {("CO", "16"), ("OA", "A7")}
     assert [ln.date for ln in c.lines] == [dt.date(2003, 11, 29), dt.date(2003, 10, 30), dt.date(2003, 10, 31)]
+    assert [ln.remarks for ln in c.lines] == [("N14",)] * 3 and c.all_remarks == ("N14",)  # LQ*HE, values only
 
 
 OURS = (
@@ -84,8 +85,9 @@ OURS = (
     "TRN|1|TRACE-B\n"
     "N1|PR|ACME HEALTH PLAN\n"
     "CLP|CLM-2|4|80.00|0||12\n"
+    "MOA|||MA130|N290\n"
     "CAS|CO|197|80.00\n"
-    "SE|6|0002\n"
+    "SE|7|0002\n"
     "GE|2|1\n"
     "IEA|1|000000001\n"
 )
@@ -108,6 +110,7 @@ def test_other_delimiters_several_transactions_a_reversal_and_provider_adjustmen
     ]
     assert first.balances  # 320.00 - 100.00 - (20.00 - 100.00) = 300.00
     assert second.trace_number == "TRACE-B" and second.claims[0].denied and second.claims[0].adds_up
+    assert second.claims[0].remarks == ("MA130", "N290")  # claim-level remark codes (MOA03, MOA04)
 
 
 @pytest.mark.parametrize(

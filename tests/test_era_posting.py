@@ -151,7 +151,11 @@ def test_import_matches_every_claim_and_every_claim_adds_up(tmp_path, remittance
     ]
     assert bc["adjustments"][0]["who_owes"].startswith("contractual: the practice writes it off")
     assert bc["adjustments"][1]["who_owes"].startswith("patient responsibility: the patient owes it")
-    assert claims["OUR-7"]["denial_codes"] == ["CO-16", "OA-A7"] and claims["CLM-2"]["denial_codes"] == ["CO-197"]
+    assert claims["OUR-7"]["denial_codes"] == [
+        "CO-16",
+        "OA-A7",
+        "N14",
+    ]  # with the remark code (LQ*HE) and claims["CLM-2"]["denial_codes"] == ["CO-197"]
     for c in claims.values():  # billed = paid + every adjustment
         assert c["billed"] == c["paid"] + sum(a["amount"] for a in c["adjustments"])
     for r in remittances:  # the payment = the claims' payments less the provider-level adjustments
@@ -186,7 +190,7 @@ def test_post_writes_payments_write_offs_and_claims_and_never_twice(tmp_path, re
         cell("200200964A52", "Insurance Paid") == 1922_86 and cell("200200964A52", "Patient Responsibility") == 142_54
     )
     assert cell("200200964A52", "Allowed") == 1922_86 + 142_54
-    assert cell("OUR-7", "Status") == "Denied" and cell("OUR-7", "Denial Codes") == "CO-16; OA-A7"
+    assert cell("OUR-7", "Status") == "Denied" and cell("OUR-7", "Denial Codes") == "CO-16; OA-A7; N14"
     assert cell("OUR-7", "Denial Date") == D(2004, 10, 28)
     assert cell("CLM-2", "Denial Codes") == "CO-197"
     assert cell("CLM-9", "Status") == "Pending"  # untouched

@@ -127,7 +127,14 @@ def _transaction(segs: list[list[str]], component: str, name: str) -> Remittance
             dates = [ln.date for ln in claim["lines"] if ln.date]
             claim["service_date"] = claim["service_date"] or (min(dates) if dates else None)
             claims.append(
-                ClaimPayment(**{**claim, "adjustments": tuple(claim["adjustments"]), "lines": tuple(claim["lines"])})
+                ClaimPayment(
+                    **{
+                        **claim,
+                        "adjustments": tuple(claim["adjustments"]),
+                        "lines": tuple(claim["lines"]),
+                        "remarks": tuple(dict.fromkeys(claim["remarks"])),
+                    }
+                )
             )
         claim = None
 
@@ -157,6 +164,7 @@ def _transaction(segs: list[list[str]], component: str, name: str) -> Remittance
                 "service_date": None,
                 "adjustments": [],
                 "lines": [],
+                "remarks": [],
             }
         elif tag == "NM1" and claim is not None and _get(seg, 1) in ("QC", "IL") and _get(seg, 9):
             claim["member_id"] = claim["member_id"] or _get(seg, 9)  # the patient's (QC) first, else the insured's
@@ -175,6 +183,7 @@ def _transaction(segs: list[list[str]], component: str, name: str) -> Remittance
                 "units": _get(seg, 5) or None,
                 "date": None,
                 "adjustments": (),
+                "remarks": (),
             }
         elif tag == "CAS" and claim is not None:
             found = _adjustments(seg, name)
@@ -182,6 +191,12 @@ def _transaction(segs: list[list[str]], component: str, name: str) -> Remittance
                 line["adjustments"] = (*line["adjustments"], *found)
             else:
                 claim["adjustments"].extend(found)
+        elif tag == "LQ" and line is not None and _get(seg, 1) == "HE" and _get(seg, 2):
+            line["remarks"] = (*line["remarks"], _get(seg, 2))  # a remark code on the service line
+        elif tag in ("MOA", "MIA") and claim is not None:
+            # Claim-level remark codes: MOA03-07 (outpatient), MIA05 and MIA20-23 (inpatient).
+            places = range(3, 8) if tag == "MOA" else (5, 20, 21, 22, 23)
+            claim["remarks"].extend(_get(seg, k) for k in places if _get(seg, k))
         elif tag == "PLB":
             close_claim()
             for k in range(3, len(seg), 2):

@@ -90,14 +90,18 @@ def status_after(cp: ClaimPayment) -> str:
 
 
 def denial_codes(cp: ClaimPayment) -> tuple[str, ...]:
-    """The payer's codes behind a denial (of the claim, or of the lines paid nothing), "GROUP-CODE", in order."""
+    """The payer's codes behind a denial (of the claim, or of the lines paid nothing): its adjustment reasons as
+    "GROUP-CODE", then its remark codes (RARC) bare, each once, in order."""
     if cp.reversal:
         return ()
     if cp.denied:
-        adjustments = cp.all_adjustments
+        adjustments, remarks = cp.all_adjustments, cp.all_remarks
     else:
-        adjustments = tuple(a for ln in cp.lines if ln.paid == 0 and ln.billed > 0 for a in ln.adjustments)
-    return tuple(dict.fromkeys(f"{a.group}-{a.code}" for a in adjustments if a.group != "PR"))
+        denied = [ln for ln in cp.lines if ln.paid == 0 and ln.billed > 0]
+        adjustments = tuple(a for ln in denied for a in ln.adjustments)
+        remarks = tuple(r for ln in denied for r in ln.remarks)
+    reasons = (f"{a.group}-{a.code}" for a in adjustments if a.group != "PR")
+    return tuple(dict.fromkeys((*reasons, *remarks)))
 
 
 def _by_group_code(adjustments) -> tuple[tuple[str, str, int], ...]:

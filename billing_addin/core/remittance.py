@@ -38,6 +38,7 @@ class ServiceLine:
     units: str | None
     date: dt.date | None
     adjustments: tuple[Adjustment, ...] = ()
+    remarks: tuple[str, ...] = ()  # remark codes (RARC, LQ*HE), as values only
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ class ClaimPayment:
     service_date: dt.date | None  # the claim's earliest service date (DTM*232, else its lines')
     adjustments: tuple[Adjustment, ...] = ()  # claim level
     lines: tuple[ServiceLine, ...] = ()
+    remarks: tuple[str, ...] = ()  # claim-level remark codes (MOA, MIA), as values only
+
+    @property
+    def all_remarks(self) -> tuple[str, ...]:
+        """The claim's remark codes and its lines', each once, in order."""
+        return tuple(dict.fromkeys((*self.remarks, *(r for ln in self.lines for r in ln.remarks))))
 
     @property
     def all_adjustments(self) -> tuple[Adjustment, ...]:
