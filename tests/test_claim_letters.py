@@ -251,14 +251,21 @@ def test_appeal_pdf_carries_what_a_redetermination_request_needs_and_no_more(tmp
     assert log[0]["PDF"].endswith("appeal_CLM-1001_2026-05-01.pdf") and len(log[0]["PDF SHA256"]) == 64
     assert_nothing_private(path, data, err)
 
-    # Never twice: the same command again makes nothing and says why.
+    # The claim is now Appealed, appealed on the as-of date; no other claim changed.
+    claims = {r["Claim ID"]: r for r in sheet_rows(path, "Claims")}
+    assert (claims["CLM-1001"]["Status"], claims["CLM-1001"]["Appeal Date"]) == ("Appealed", dt.datetime(2026, 5, 1))
+    assert [claims[c]["Status"] for c in ("CLM-1002", "CLM-1003", "CLM-1004")] == [c["Status"] for c in CLAIMS[1:4]]
+
+    # Never twice: the same command again makes nothing and says why (the claim is Appealed now).
     code, again, err = letters(path, capsys, "--kind", "appeal", "--claims", "CLM-1001")
-    assert code == 0 and again["letters"] == []
-    assert again["skipped"] == [
-        {"customer_id": "P100", "reason": "APPEAL-CLM-1001 already made (use --again to make it again)"}
-    ]
+    assert code == 1 and again["letters"] == []
+    assert any("Claim CLM-1001 is already Appealed" in f["message"] for f in again["findings"])
     assert len(sheet_rows(path, "Letters")) == 1
     assert_nothing_private(path, again, err)
+    # With --again it is sent once more, and logged once more.
+    code, again, err = letters(path, capsys, "--kind", "appeal", "--claims", "CLM-1001", "--no-pdf", "--again")
+    assert code == 0 and [x["reference"] for x in again["letters"]] == ["APPEAL-CLM-1001"]
+    assert len(sheet_rows(path, "Letters")) == 2
 
 
 def test_without_claims_every_denied_claim_not_yet_appealed_within_its_deadline(tmp_path, capsys):
@@ -274,9 +281,10 @@ def test_without_claims_every_denied_claim_not_yet_appealed_within_its_deadline(
     assert "CO-197" in commercial and MEANING_16 not in commercial  # a code not on DenialCodes: bare
     assert [r["Reference"] for r in sheet_rows(path, "Letters")] == ["APPEAL-CLM-1001", "APPEAL-CLM-1002"]
 
-    # Running again the same day makes nothing new.
+    # Both claims are Appealed now: running again makes nothing new.
+    assert [r["Status"] for r in sheet_rows(path, "Claims")][:2] == ["Appealed", "Appealed"]
     code, again, _ = letters(path, capsys, "--kind", "appeal", "--no-pdf")
-    assert code == 0 and again["letters"] == [] and len(again["skipped"]) == 2
+    assert code == 0 and again["letters"] == []
     assert len(sheet_rows(path, "Letters")) == 2
 
     # On 1 September Medicare's 120 days (to 8 August) are over: only the commercial claim is still due, and
@@ -347,7 +355,7 @@ def test_a_claim_without_a_member_number_gets_no_appeal_and_the_cell_to_fill(tmp
 
 @pytest.mark.slow
 @needs_pdf
-def test_preauth_request_for_each_claim_that_needs_one_logged_and_claims_unchanged(tmp_path, capsys):
+def test_preauth_request_for_each_claim_that_needs_one_logged_and_marked_requested(tmp_path, capsys):
     path = book_file(tmp_path)
     before = sheet_rows(path, "Claims")
     code, data, err = letters(path, capsys, "--kind", "preauth")
@@ -362,7 +370,9 @@ def test_preauth_request_for_each_claim_that_needs_one_logged_and_claims_unchang
     assert "Prior Authorization Department" in flat
     assert NOTE not in flat and "birth" not in flat.casefold() and "CLM-1001" not in flat
 
-    assert sheet_rows(path, "Claims") == before  # the clerk sets Preauth Status to Requested
+    after = sheet_rows(path, "Claims")
+    assert [r["Preauth Status"] for r in after] == [*(r["Preauth Status"] for r in before[:3]), "Requested"]
+    assert [{**r, "Preauth Status": None} for r in after] == [{**r, "Preauth Status": None} for r in before]
     assert [(r["Kind"], r["Reference"]) for r in sheet_rows(path, "Letters")] == [("preauth", "PREAUTH-CLM-1004")]
     assert_nothing_private(path, data, err)
 

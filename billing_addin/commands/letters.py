@@ -23,7 +23,13 @@ from pypdf import PdfWriter
 from billing_addin.commands.result import Result, audit_sheet, loaded_at, stopped
 from billing_addin.commands.send import draft_letter_email, draft_path, email_template_for
 from billing_addin.core.book import Book
-from billing_addin.core.claim_letters import CLAIM_KINDS, missing_items, payer_references, select_claims
+from billing_addin.core.claim_letters import (
+    CLAIM_KINDS,
+    claims_after_letters,
+    missing_items,
+    payer_references,
+    select_claims,
+)
 from billing_addin.core.claims import denial_meanings
 from billing_addin.core.dunning import INSURANCE_PENDING, DunningLevel, plan_dunning
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
@@ -340,7 +346,14 @@ def make_letters(
     if records:
         old = [r.as_row() for r in log]
         log_sheet = OwnedSheet(LETTERS_SHEET, LETTER_COLUMNS, tuple(old + [r.as_row() for r in records]))
-        result.patch = Patch(sheets=(log_sheet, audit_sheet(book, result, now, user)))
+        after = (
+            claims_after_letters(book, kind, [m.letter.invoices[0] for m in finished if m.letter.invoices], as_of)
+            if kind in CLAIM_KINDS
+            else None
+        )
+        result.patch = Patch(
+            sheets=(log_sheet, audit_sheet(book, result, now, user)), updates=(after,) if after else ()
+        )
     result.findings = sort_findings(result.findings, book.sheet_titles)
     return result
 

@@ -26,6 +26,7 @@ from billing_addin.core.claims import (
     read_payers,
 )
 from billing_addin.core.findings import ERROR, WARNING, Finding
+from billing_addin.core.patch import UpdateCells
 from billing_addin.core.remittance_sheet import CLAIM, read_remittance_rows
 from billing_addin.core.schema import CLAIMS, REMITTANCE_SHEET
 
@@ -205,3 +206,21 @@ def payer_references(book: Book) -> dict[str, str]:
     return {
         r.claim_id.casefold(): r.payer_claim_ref for r in rows if r.kind == CLAIM and r.claim_id and r.payer_claim_ref
     }
+
+
+def claims_after_letters(book: Book, kind: str, claim_ids: list[str], on: dt.date) -> UpdateCells | None:
+    """What making the letters changes on Claims: an appeal made marks its claim Appealed with Appeal Date `on`;
+    a preauthorization request made marks Preauth Status Requested. Columns the sheet lacks are left alone."""
+    sd = book.sheet(CLAIMS.name)
+    if sd is None or not claim_ids:
+        return None
+    wanted = {c.casefold() for c in claim_ids}
+    values = {"Status": APPEALED, "Appeal Date": on} if kind == APPEAL else {"Preauth Status": "Requested"}
+    cells = tuple(
+        (claim.row, sd.headers[name], value)
+        for claim in read_claims(book)
+        if claim.claim_id.casefold() in wanted
+        for name, value in values.items()
+        if name in sd.headers
+    )
+    return UpdateCells(sd.title, cells) if cells else None
