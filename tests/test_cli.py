@@ -83,6 +83,31 @@ def test_demo_builds_validates_and_says_where_files_are(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
+def test_medical_demo_imports_posts_and_writes_the_practices_letters(tmp_path):
+    """`billing demo --medical`: the 835 posted (four claims), the worklist, appeal, preauthorization and statement
+    letters made; no patient's name or member ID in a file name or on the console."""
+    from billing_addin.workbook.medical_demo import practice
+
+    out = tmp_path / "out"
+    run = billing("demo", "--medical", "--out", str(out), "--as-of", str(AS_OF))
+    assert run.returncode == 0, run.stderr
+    book = out / "demo-practice.xlsx"
+    assert str(book.resolve()) in run.stdout and (out / "demo-remittance.835").exists()
+    assert "4 claim payment(s) posted: 3 payment(s), 3 adjustment(s), 2 new invoice(s)" in run.stdout
+    assert "C-2004 (member id and date of service): Paid" in run.stdout
+    assert "appeal letters (requests for redetermination) to the payers: 3 Word file(s)" in run.stdout
+    claims = read_book(book).sheet("Claims")
+    statuses = dict(zip(claims.columns["Claim ID"], claims.columns["Status"]))
+    assert statuses["C-2001"] == "Paid" and statuses["C-2003"] == "Appealed"  # denied by the 835, then appealed
+    rows = practice(AS_OF).rows["Customers"]
+    names = {r[1] for r in rows}
+    members = {r[4] for r in practice(AS_OF).rows["Claims"]}
+    shown = run.stdout + run.stderr + " ".join(p.name for p in out.rglob("*"))
+    assert not any(n in shown for n in names | members)
+    assert "Traceback" not in run.stderr
+
+
 def test_readme_workbook_reference_is_generated_from_the_schema():
     from billing_addin.reference import workbook_reference
 
