@@ -12,6 +12,7 @@ from billing_addin.core.book import Book
 from billing_addin.core.claims import read_claims
 from billing_addin.core.era_posting import (
     ClaimState,
+    claim_state,
     import_remittances,
     post_rows,
     posted_claims,
@@ -252,11 +253,11 @@ def post_era(
         f"{len(posting.adjustments)} adjustment(s), {len(posting.invoices)} new invoice(s)"
     )
     if posting.posted:
-        cells = tuple(
+        cells = tuple(  # only the cells that change: a paid claim's blank Denial Date stays as it is
             (claim.row, claims_sd.headers[name], value)
             for claim, state in posting.claims.values()
             for name, value in _claim_cells(state)
-            if name in claims_sd.headers
+            if name in claims_sd.headers and value != _claim_cells(claim_state(claim), name)
         )
         result.patch = Patch(
             sheets=(remittance_sheet(posting.rows), audit_sheet(book, result, now, user)),
@@ -267,11 +268,13 @@ def post_era(
     return result
 
 
-def _claim_cells(state: ClaimState) -> list[tuple[str, object]]:
+def _claim_cells(state: ClaimState, only: str | None = None):
+    """The Claims cells posting sets, as (field, value); with `only`, that field's value."""
+
     def m(c):
         return None if c is None else cents_to_decimal(c)
 
-    return [
+    cells = [
         ("Status", state.status),
         ("Insurance Paid", m(state.insurance_paid)),
         ("Allowed", m(state.allowed)),
@@ -279,6 +282,7 @@ def _claim_cells(state: ClaimState) -> list[tuple[str, object]]:
         ("Denial Date", state.denial_date),
         ("Denial Codes", "; ".join(state.denial_codes) or None),
     ]
+    return dict(cells)[only] if only else cells
 
 
 def _by_header(headers: dict[str, str], row: dict) -> dict:

@@ -300,7 +300,7 @@ def post_rows(
             out.rows.append(r)
             continue
         key = claim.claim_id.casefold()
-        _, state = out.claims.get(key) or (claim, _state_of(claim))
+        _, state = out.claims.get(key) or (claim, claim_state(claim))
         day = r.payment_date or as_of
         ref = f"{r.payer} {r.trace}".strip()
         invoice = invoice_of.get(key)
@@ -366,7 +366,8 @@ def _cannot_post(r: RemittanceRow, claim: Claim | None, posted_keys: set[str], i
     return None
 
 
-def _state_of(claim: Claim) -> ClaimState:
+def claim_state(claim: Claim) -> ClaimState:
+    """A claim's cells as the Claims sheet holds them now."""
     return ClaimState(
         claim.status,
         claim.insurance_paid or 0,
