@@ -24,11 +24,12 @@ import pandas as pd
 from billing_addin import commands
 from billing_addin.commands.records import invoice_records
 from billing_addin.core.book import Book
+from billing_addin.core.claim_worklist import claims_worklist
 from billing_addin.core.config import read_config
 from billing_addin.core.findings import Finding, sort_findings
 from billing_addin.core.ledger import Ledger, build_ledger
 from billing_addin.core.money import cents_to_decimal
-from billing_addin.core.schema import PAYMENTS, Kind
+from billing_addin.core.schema import CLAIMS, PAYMENTS, Kind
 from billing_addin.loader import LoadedBook, check_book
 from billing_addin.workbook.reader import read_book
 
@@ -86,6 +87,7 @@ class Frames:
     customers: pd.DataFrame  # one row per customer and currency: balance and aging
     payments: pd.DataFrame  # the Payments sheet's rows as read
     findings: pd.DataFrame  # what the checks found, errors first
+    claims: pd.DataFrame  # medical practices: one row per claim with its deadlines and what to do (empty otherwise)
 
 
 class OpenBook:
@@ -127,6 +129,7 @@ class OpenBook:
             customers=customers_frame(ledger),
             payments=payments_frame(self.book),
             findings=findings_frame(findings),
+            claims=claims_frame(self.book, day),
         )
 
 
@@ -194,6 +197,57 @@ def payments_frame(book: Book) -> pd.DataFrame:
             cols[f.name] = [_money(v) for v in values] if f.kind is Kind.MONEY else list(values)
     cols["row"] = list(sd.rows)
     return _frame(cols, ints=("row",))
+
+
+CLAIM_COLUMNS = (
+    "claim_id",
+    "patient_account",
+    "payer",
+    "status",
+    "date_of_service",
+    "billed",
+    "insurance_paid",
+    "patient_responsibility",
+    "filing_deadline",
+    "appeal_deadline",
+    "days_left",
+    "due_soon",
+    "past",
+    "action",
+    "denial_codes",
+    "row",
+)
+
+
+def claims_frame(book: Book, as_of: dt.date) -> pd.DataFrame:
+    """One row per claim of the Claims sheet, most pressing first: what `billing claims --json` lists (deadlines as
+    date, days left, action, denial codes as "CO-16; N14"), with billed, insurance paid and patient responsibility
+    as Decimal, and `row`, the Excel row."""
+    cols: dict[str, list] = {name: [] for name in CLAIM_COLUMNS}
+    if book.sheet(CLAIMS.name) is not None:
+        for item in claims_worklist(book, as_of).items:
+            c = item.claim
+            values = {
+                "claim_id": c.claim_id,
+                "patient_account": c.patient_account,
+                "payer": c.payer,
+                "status": c.status,
+                "date_of_service": c.date_of_service,
+                "billed": _money(c.billed),
+                "insurance_paid": _money(c.insurance_paid),
+                "patient_responsibility": _money(c.patient_responsibility),
+                "filing_deadline": item.filing.date,
+                "appeal_deadline": item.appeal.date,
+                "days_left": item.days_left,
+                "due_soon": item.due_soon,
+                "past": item.past,
+                "action": item.action,
+                "denial_codes": "; ".join(d.code for d in item.denial_codes) or None,
+                "row": c.row,
+            }
+            for name in CLAIM_COLUMNS:
+                cols[name].append(values[name])
+    return _frame(cols, ints=("row",), nullable_ints=("days_left",))
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:

@@ -202,3 +202,34 @@ def test_core_never_imports_pandas():
                 else []
             )
             assert not any(n.split(".")[0] in ("pandas", "numpy") for n in names), path.name
+
+
+def test_claims_frame_is_the_worklist_of_billing_claims(tmp_path, capsys):
+    """A practice's claims as a DataFrame: the same deadlines, days left and actions as `billing claims --json`,
+    money as Decimal; a book without a Claims sheet gives an empty frame with the same columns."""
+    import json
+    from decimal import Decimal
+
+    from billing_addin.cli.app import main
+    from billing_addin.workbook.medical_demo import build_practice
+
+    as_of = dt.date(2026, 12, 5)
+    path = tmp_path / "practice.xlsx"
+    build_practice(path, as_of)
+    f = open_book(path).frames(as_of)
+    assert main(["claims", str(path), "--as-of", str(as_of), "--json"]) in (0, 1)
+    listed = json.loads(capsys.readouterr().out)["claims"]
+    assert list(f.claims.claim_id) == [c["claim_id"] for c in listed]
+    assert list(f.claims.action) == [c["action"] for c in listed]
+    first = f.claims.iloc[0]
+    assert first.appeal_deadline == dt.date.fromisoformat(listed[0]["appeal_deadline"]) and first.days_left == 8
+    paid = f.claims[f.claims.claim_id == "C-2009"].iloc[0]
+    assert (paid.insurance_paid, paid.patient_responsibility) == (Decimal("160.00"), Decimal("40.00"))
+    assert f.claims.denial_codes[f.claims.claim_id == "C-2007"].item() == "CO-197; N54"
+
+
+def test_a_book_without_claims_has_an_empty_claims_frame(book_path):
+    from billing_addin.frames import CLAIM_COLUMNS
+
+    claims = open_book(book_path).frames(AS_OF).claims
+    assert claims.empty and tuple(claims.columns) == CLAIM_COLUMNS
