@@ -8,7 +8,7 @@ from pathlib import Path
 
 from billing_addin.cli import console
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, load, write_patch
+from billing_addin.cli.workbook_files import audit_user, finish, load
 from billing_addin.commands import claims as claim_commands
 
 USAGE = "billing claims BOOK [--as-of D] [--write] [--json]"
@@ -30,15 +30,7 @@ def register(sub) -> None:
 def cmd_claims(args: argparse.Namespace) -> int:
     loaded, stamp = load(args.book, args.as_of, for_write=args.write)
     result = claim_commands.claims(loaded, user=audit_user(loaded))
-    if result.data.get("stopped"):
-        return console.show_stopped(args, result)
-    if args.json:
-        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
-    else:
-        show_claims(result, args.book.name)
-    if args.write and not write_patch(args.book, result, loaded, stamp):
-        return console.EXIT_NOT_WRITTEN
-    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+    return finish(args, result, loaded, stamp, lambda: show_claims(result, args.book.name), write=args.write)
 
 
 def show_claims(result, name: str) -> None:

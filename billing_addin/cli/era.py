@@ -8,7 +8,7 @@ from pathlib import Path
 
 from billing_addin.cli import console
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, finish_posting, load, write_patch
+from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, load
 from billing_addin.commands import era as era_commands
 from billing_addin.core.remittance import GROUPS
 
@@ -42,15 +42,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return console.EXIT_UNREADABLE
     loaded, stamp = load(args.book, args.as_of, for_write=args.write)
     result = era_commands.import_era(loaded, remittances, user=audit_user(loaded))
-    if result.data.get("stopped"):
-        return console.show_stopped(args, result)
-    if args.json:
-        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
-    else:
-        show_claims(result, args.book.name)
-    if args.write and not write_patch(args.book, result, loaded, stamp):
-        return console.EXIT_NOT_WRITTEN
-    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+    return finish(args, result, loaded, stamp, lambda: show_claims(result, args.book.name), write=args.write)
 
 
 def show_claims(result, book_name: str) -> None:

@@ -10,7 +10,7 @@ from billing_addin.cli import console
 from billing_addin.cli.memory import gc_paused
 from billing_addin.cli.parallel_refresh import parts_for, run_parts
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, finish_posting, load, read, write_patch
+from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, load, read
 from billing_addin.commands import payments as payment_commands
 from billing_addin.core.checks import run_checks
 from billing_addin.core.config import read_config
@@ -68,15 +68,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     with gc_paused():
         loaded, ledger = checked_beside_ledger(book, resolve_as_of(book, args.as_of))
         result = payment_commands.import_payments(loaded, lines, user=audit_user(loaded), ledger=ledger)
-    if result.data.get("stopped"):
-        return console.show_stopped(args, result)
-    if args.json:
-        console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
-    else:
-        show_lines(result, [f"{p.name} ({st.format})" for p, st in zip(args.files, statements)])
-    if args.write and not write_patch(args.book, result, loaded, stamp):
-        return console.EXIT_NOT_WRITTEN
-    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+    sources = [f"{p.name} ({st.format})" for p, st in zip(args.files, statements)]
+    return finish(args, result, loaded, stamp, lambda: show_lines(result, sources), write=args.write)
 
 
 def checked_beside_ledger(book, as_of) -> tuple[LoadedBook, Ledger | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 
 from billing_addin.cli import console
@@ -66,19 +67,29 @@ def audit_user(book: Book | LoadedBook) -> str | None:
     return getpass.getuser() if book.settings.get("Record User Name") == "Yes" else None
 
 
-def finish_posting(args, result: Result, loaded: LoadedBook, stamp, lines: list[str]) -> int:
-    """The end of a posting command (payments post, era post): its JSON, or its one-line details, `lines` and
-    findings; then its patch written (nothing when empty); the exit status."""
+def finish(args, result: Result, loaded: LoadedBook, stamp, show: Callable[[], None], write: bool) -> int:
+    """The end every command that may write shares: a stopped result's findings; else its JSON (--json) or what
+    `show` prints; then its patch written when `write`; the exit status."""
     if result.data.get("stopped"):
         return console.show_stopped(args, result)
     if args.json:
         console.print_json({**result.data, "findings": [f.as_dict() for f in result.findings]})
     else:
+        show()
+    if write and not write_patch(args.book, result, loaded, stamp):
+        return console.EXIT_NOT_WRITTEN
+    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+
+
+def finish_posting(args, result: Result, loaded: LoadedBook, stamp, lines: list[str]) -> int:
+    """The end of a posting command (payments post, era post): its one-line details, `lines` and findings (or its
+    JSON), then its patch written when there is one."""
+
+    def show() -> None:
         console.out.print(result.details, markup=False)
         for line in lines:
             console.out.print(f"  {line}", markup=False)
         if result.findings:
             console.show_findings(result.findings, args.book.name, result.as_of)
-    if not result.patch.is_empty and not write_patch(args.book, result, loaded, stamp):
-        return console.EXIT_NOT_WRITTEN
-    return console.EXIT_ERRORS if result.errors else console.EXIT_OK
+
+    return finish(args, result, loaded, stamp, show, write=not result.patch.is_empty)

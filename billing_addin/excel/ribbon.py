@@ -392,15 +392,12 @@ def payments_import(host: Host) -> None:
 def payments_post(host: Host) -> None:
     """Post Approved Payments: the Bank Import rows marked Post = Yes, onto the Payments table."""
     book = host.read_book()
-    result = payment_commands.post_payments(book, _as_of(book), user=_user(book))
-    if _stopped(host, result):
-        return
-    if result.patch.is_empty:
-        why = "\n".join(f"Bank Import row {x['row']}: {x['reason']}" for x in result.data["not_posted"])
-        host.message(f"No payments were posted: {result.details}." + (f"\n{why}" if why else "") + _problems(result))
-        return
-    written = host.apply(result.patch)
-    host.message(f"{result.details}.\n{written}." + _problems(result))
+    _posted(
+        host,
+        payment_commands.post_payments(book, _as_of(book), user=_user(book)),
+        "No payments were posted",
+        "Bank Import",
+    )
 
 
 def era_import(host: Host) -> None:
@@ -434,15 +431,7 @@ def era_import(host: Host) -> None:
 def era_post(host: Host) -> None:
     """Post Remittance: the Remittance rows marked Post = Yes: payments, write-offs and each claim's new status."""
     book = host.read_book()
-    result = commands.post_era(book, _as_of(book), user=_user(book))
-    if _stopped(host, result):
-        return
-    if result.patch.is_empty:
-        why = "\n".join(f"Remittance row {x['row']}: {x['reason']}" for x in result.data["not_posted"])
-        host.message(f"Nothing was posted: {result.details}." + (f"\n{why}" if why else "") + _problems(result))
-        return
-    written = host.apply(result.patch)
-    host.message(f"{result.details}.\n{written}." + _problems(result))
+    _posted(host, commands.post_era(book, _as_of(book), user=_user(book)), "Nothing was posted", "Remittance")
 
 
 def claims_worklist(host: Host) -> None:
@@ -475,6 +464,18 @@ def appeal_letters_selected(host: Host) -> None:
         host.message("The selected Claims rows have no Claim ID.")
         return
     _make_letters(host, book, "appeal", claims=ids)
+
+
+def _posted(host: Host, result, nothing: str, sheet: str) -> None:
+    """A posting button's end: what was posted (and written), or why nothing was, row by row of `sheet`."""
+    if _stopped(host, result):
+        return
+    if result.patch.is_empty:
+        why = "\n".join(f"{sheet} row {x['row']}: {x['reason']}" for x in result.data["not_posted"])
+        host.message(f"{nothing}: {result.details}." + (f"\n{why}" if why else "") + _problems(result))
+        return
+    written = host.apply(result.patch)
+    host.message(f"{result.details}.\n{written}." + _problems(result))
 
 
 def _problems(result) -> str:
