@@ -409,3 +409,17 @@ def test_the_insurers_bank_deposit_is_known_as_its_remittance_never_a_patients_p
     assert first["match"] == SKIPPED and "remittance ACME-1130" in first["why"] and "era post" in first["why"]
     assert second["match"] == UNMATCHED and "whose payment is 320.00, not 300.00" in second["why"]
     assert third["invoices"] == ["V-10"]
+
+
+def test_refresh_writes_the_claims_worklist_for_a_practice(tmp_path):
+    """A manager's refresh --write of a practice's book brings the ClaimsWorklist up to date with the rest."""
+    from billing_addin.commands.figures import refresh
+
+    path = practice(tmp_path)
+    names = [s.name for s in refresh(load(path, AS_OF)).patch.sheets]
+    assert "ClaimsWorklist" in names and names[-1] == "Audit"
+    apply_patch(path, refresh(load(path, AS_OF)).patch)
+    import python_calamine
+
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("ClaimsWorklist").to_python()
+    assert rows[0][0] == "Claim ID" and {r[0] for r in rows[1:]} == {"200200964A52", "OUR-7", "CLM-1", "CLM-2", "CLM-9"}

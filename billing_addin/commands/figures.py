@@ -20,6 +20,7 @@ from billing_addin.commands.records import (
 from billing_addin.commands.result import Result, audit_sheet, loaded_at, rows_read, stopped
 from billing_addin.core import reports
 from billing_addin.core.book import Book
+from billing_addin.core.claim_worklist import claims_worklist, worklist_sheet
 from billing_addin.core.config import Config
 from billing_addin.core.dunning import plan_dunning
 from billing_addin.core.fees import accrue_fees
@@ -27,6 +28,7 @@ from billing_addin.core.findings import Finding, sort_findings
 from billing_addin.core.ledger import build_ledger
 from billing_addin.core.patch import Patch
 from billing_addin.core.plans import BROKEN, PlansAsOf, plans_as_of
+from billing_addin.core.schema import CLAIMS
 from billing_addin.loader import LoadedBook
 
 
@@ -39,7 +41,7 @@ def refresh(
     sheets: bool = True,
 ) -> Result:
     """Balances, aging, fees accrued and dunning preview; the patch holds the Balances, Aging, Dunning and
-    Dashboard sheets and an Audit row. sheets=False: a preview, with an empty patch (the sheets are a
+    Dashboard sheets (PlanSchedule with payment plans, ClaimsWorklist with a Claims sheet) and an Audit row. sheets=False: a preview, with an empty patch (the sheets are a
     quarter of the work on a big book, wasted when nothing will be written)."""
     loaded = loaded_at(loaded, as_of)
     as_of, book = loaded.as_of, loaded.book
@@ -57,6 +59,7 @@ def refresh(
                 reports.dunning_sheet(decisions, skips, customer_cell, broken_promises(standing)),
                 reports.dashboard_sheet(book, ledger),
                 *([reports.plan_schedule_sheet(standing.plans, customer_cell)] if standing.plans else []),
+                *([worklist_sheet(book, claims_worklist(book, as_of))] if book.sheet(CLAIMS.name) else []),
                 audit_sheet(book, result, now, user),
             )
         )
