@@ -423,3 +423,47 @@ def test_refresh_writes_the_claims_worklist_for_a_practice(tmp_path):
 
     rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("ClaimsWorklist").to_python()
     assert rows[0][0] == "Claim ID" and {r[0] for r in rows[1:]} == {"200200964A52", "OUR-7", "CLM-1", "CLM-2", "CLM-9"}
+
+
+def test_a_claims_list_pasted_from_a_practice_system_is_read_whole(tmp_path):
+    """Headers as practice-management exports name them, a plain range (no Table), statuses in capitals, money as
+    "$1,250.00" text, US dates as text, claim numbers as numbers: every column is read, none is ignored, and an
+    835 naming claim 100234 finds its row."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Customers"
+    ws.append(["Customer ID", "Name"])
+    ws.append(["P1", "Ann Quill"])
+    ws = wb.create_sheet("Insurance Claims")
+    ws.append(
+        ["Claim #", "Account Number", "Insurance Company", "Policy Number", "DOS", "CPT Codes", "Charges",
+         "Allowed Amt", "Ins Paid", "Pt Resp", "Claim Status", "Date Submitted", "Reason Codes", "Auth Number",
+         "Auth Status"]
+    )  # fmt: skip
+    ws.append([100234, "P1", "Acme Health", "M123", "11/01/2026", "99213", "$400.00", None, None, None, "SUBMITTED",
+               "11/03/2026", None, None, None])  # fmt: skip
+    for name, header in (
+        ("Invoices", ["Invoice No", "Customer ID", "Invoice Date", "Amount"]),
+        ("Payments", ["Payment ID", "Customer ID", "Payment Date", "Amount"]),
+    ):
+        wb.create_sheet(name).append(header)
+    ws = wb.create_sheet("Settings")
+    ws.append(["Setting", "Value"])
+    ws.append(["Company Name", "Sample Practice"])
+    ws.append(["Date Order", "MDY"])  # 11/01/2026 alone cannot tell day from month: the book says
+    path = tmp_path / "pasted.xlsx"
+    wb.save(path)
+    book = read_book(path)
+    sd = book.sheet("Claims")
+    assert sd.ignored == [] and set(sd.letters) == {
+        "Claim ID", "Patient Account", "Payer", "Member ID", "Date of Service", "Procedure Codes", "Billed",
+        "Allowed", "Insurance Paid", "Patient Responsibility", "Status", "Submitted Date", "Denial Codes",
+        "Preauth Number", "Preauth Status",
+    }  # fmt: skip
+    assert (sd.columns["Claim ID"], sd.columns["Billed"], sd.columns["Status"]) == (["100234"], [400_00], ["Submitted"])
+    assert sd.columns["Date of Service"] == [D(2026, 11, 1)]
+    text = PAID_AND_DENIED.replace("CLP*CLM-1*", "CLP*100234*")
+    [match] = [c for c in import_era(load(path, AS_OF), parse_835(text, "acme.835")).data["claims"]]
+    assert (match["claim_id"], match["matched_by"], match["status"]) == ("100234", "claim id", "Paid")
