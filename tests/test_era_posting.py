@@ -467,3 +467,22 @@ def test_a_claims_list_pasted_from_a_practice_system_is_read_whole(tmp_path):
     text = PAID_AND_DENIED.replace("CLP*CLM-1*", "CLP*100234*")
     [match] = [c for c in import_era(load(path, AS_OF), parse_835(text, "acme.835")).data["claims"]]
     assert (match["claim_id"], match["matched_by"], match["status"]) == ("100234", "claim id", "Paid")
+
+
+def test_post_refuses_whole_when_payments_cannot_take_the_insurers_payment(tmp_path, remittances):
+    """Without Payments' Bank Transaction ID (what keeps a payment from being posted twice) nothing is posted:
+    no payment, no write-off, no claim changed; the finding names the header row."""
+    import openpyxl
+
+    path = practice(tmp_path)
+    apply_patch(path, import_era(load(path, AS_OF), remittances).patch)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Payments"]
+    cell = next(c for c in ws[1] if c.value == "Bank Transaction ID")
+    cell.value = "Bank Ref Something"
+    ws.tables["tblPayments"].tableColumns[cell.column - 1].name = "Bank Ref Something"
+    wb.save(path)
+    result = post_era(load(path, AS_OF))
+    assert result.patch.is_empty and result.data["posted"] == []
+    [f] = [f for f in result.errors if f.code == "missing-column"]
+    assert f.sheet == "Payments" and f.cell == "A1" and "Bank Transaction ID" in f.message

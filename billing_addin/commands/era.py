@@ -215,7 +215,7 @@ def post_era(
     for sheet, rows_, needed in (
         (INVOICES.name, posting.invoices, ("Invoice No", "Customer ID", "Invoice Date", "Amount")),
         (PAYMENTS.name, posting.payments, ("Payment ID", "Customer ID", "Payment Date", "Amount", "Bank Transaction ID")),
-        (ADJUSTMENTS.name, posting.adjustments, ("Adjustment ID", "Customer ID", "Invoice No", "Date", "Type", "Amount")),
+        (ADJUSTMENTS.name, posting.adjustments, ("Customer ID", "Invoice No", "Date", "Type", "Amount")),
     ):  # fmt: skip
         if not rows_:
             continue
