@@ -486,3 +486,25 @@ def test_post_refuses_whole_when_payments_cannot_take_the_insurers_payment(tmp_p
     assert result.patch.is_empty and result.data["posted"] == []
     [f] = [f for f in result.errors if f.code == "missing-column"]
     assert f.sheet == "Payments" and f.cell == "A1" and "Bank Transaction ID" in f.message
+
+
+def test_era_import_with_the_checks_in_another_process_says_the_same(tmp_path, capsys, monkeypatch, remittances):
+    """On a big book the checks run in a forked process while the files are read and matched (BILLING_PROCESSES
+    forces that on a small one): the same claims, the same findings, and a bad file still refused."""
+    from billing_addin.cli import parallel_refresh
+    from billing_addin.cli.app import main
+
+    path = practice(tmp_path)
+    ours = tmp_path / "acme.835"
+    ours.write_text(PAID_AND_DENIED)
+    args = ["era", "import", str(path), str(SHARED / "pyx12_835_mult_loops.835"), str(ours), "--as-of", str(AS_OF)]
+    outputs = []
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel_refresh.PROCESSES_ENV, processes)
+        assert main([*args, "--json"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1] and len(outputs[1]["claims"]) == 3
+    bad = tmp_path / "bad.835"
+    bad.write_text("Date,Amount\n")
+    assert main(["era", "import", str(path), str(bad)]) == 2
+    assert "not an X12 835" in capsys.readouterr().err

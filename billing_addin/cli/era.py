@@ -7,10 +7,13 @@ import argparse
 from pathlib import Path
 
 from billing_addin.cli import console
+from billing_addin.cli.memory import gc_paused
+from billing_addin.cli.payments import checked_beside
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, load
+from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, load, read
 from billing_addin.commands import era as era_commands
 from billing_addin.core.remittance import GROUPS
+from billing_addin.loader import resolve_as_of
 
 
 def register(sub) -> None:
@@ -33,15 +36,22 @@ def register(sub) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from billing_addin.bank.x12_835 import RemittanceFileError, read_835
 
-    # Read first (a file that is not an 835 stops before the book is read). Parsing the files in a forked process
-    # beside the book's read was measured slower: the reader already keeps both cores busy.
+    def remittances():
+        return [r for path in args.files for r in read_835(path)]
+
+    def remittances_and_matches():
+        read_files = remittances()
+        return read_files, era_commands.match_remittances(book, read_files)
+
+    book, stamp = read(args.book, for_write=args.write)
     try:
-        remittances = [r for path in args.files for r in read_835(path)]
+        with gc_paused():  # a big book's checks run in a forked process while the files are read and matched
+            loaded, done = checked_beside(book, resolve_as_of(book, args.as_of), remittances_and_matches)
+            read_files, matched = done or (remittances(), None)  # a small book: matched by the command
     except (RemittanceFileError, OSError) as e:
         console.err.print(f"billing: nothing imported: {e}", markup=False)
         return console.EXIT_UNREADABLE
-    loaded, stamp = load(args.book, args.as_of, for_write=args.write)
-    result = era_commands.import_era(loaded, remittances, user=audit_user(loaded))
+    result = era_commands.import_era(loaded, read_files, user=audit_user(loaded), matched=matched)
     return finish(args, result, loaded, stamp, lambda: show_claims(result, args.book.name), write=args.write)
 
 

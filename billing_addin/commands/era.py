@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from billing_addin.commands.records import money
 from billing_addin.commands.result import Result, append_target, audit_sheet, loaded_at, rows_read, stopped
@@ -12,6 +13,7 @@ from billing_addin.core.book import Book
 from billing_addin.core.claims import read_claims
 from billing_addin.core.era_posting import (
     ClaimState,
+    Imported,
     claim_state,
     import_remittances,
     post_rows,
@@ -22,11 +24,27 @@ from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.core.money import cents_to_decimal
 from billing_addin.core.patch import AppendRows, Patch, UpdateCells
 from billing_addin.core.remittance import GROUPS, Remittance
-from billing_addin.core.remittance_sheet import CLAIM, PROVIDER, read_remittance_rows, remittance_sheet
+from billing_addin.core.remittance_sheet import CLAIM, PROVIDER, RemittanceRow, read_remittance_rows, remittance_sheet
 from billing_addin.core.schema import ADJUSTMENTS, CLAIMS, INVOICES, PAYMENTS, REMITTANCE_SHEET
 from billing_addin.loader import LoadedBook
 
 CLAIM_CELLS = ("Status", "Insurance Paid", "Allowed", "Patient Responsibility", "Denial Date", "Denial Codes")
+
+
+@dataclass(frozen=True)
+class Matched:
+    """The remittances matched to a book's claims: the work of `era import` that needs no check's finding (the
+    command line does it while the checks run in another process)."""
+
+    previous: list[RemittanceRow]  # the Remittance sheet's rows as the clerk left them
+    imported: Imported
+
+
+def match_remittances(book: Book, remittances: Sequence[Remittance]) -> Matched:
+    previous = read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))
+    known = {r.trace: f"{REMITTANCE_SHEET} row {r.row}" for r in reversed(previous) if r.trace}
+    known.update({t: f"{PAYMENTS.name}, {where}" for t, where in _traces_on_payments(book).items() if t not in known})
+    return Matched(previous, import_remittances(list(remittances), read_claims(book), known, posted_claims(previous)))
 
 
 def import_era(
@@ -36,11 +54,13 @@ def import_era(
     *,
     now: dt.datetime | None = None,
     user: str | None = None,
+    matched: Matched | None = None,
 ) -> Result:
     """Match each claim payment of the remittances to Claims: data["claims"] (claim_id, payer_claim_id,
     matched_by, status, paid, patient_responsibility, adjustments, denial_codes, post, note), data["unmatched"],
     data["provider_adjustments"], data["skipped"] (remittances imported before). The patch rewrites the
-    Remittance sheet: its earlier rows as the clerk left them, then the new ones."""
+    Remittance sheet: its earlier rows as the clerk left them, then the new ones. matched: match_remittances of
+    the same book and remittances, when the caller has it."""
     loaded = loaded_at(loaded, as_of)
     as_of, book = loaded.as_of, loaded.book
     if loaded.stop:
@@ -48,10 +68,8 @@ def import_era(
     result = Result("era", as_of, sort_findings(loaded.errors, book.sheet_titles))
     if book.sheet(CLAIMS.name) is None:
         return _no_claims(result, "Nothing was imported")
-    previous = read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))
-    known = {r.trace: f"{REMITTANCE_SHEET} row {r.row}" for r in reversed(previous) if r.trace}
-    known.update({t: f"{PAYMENTS.name}, {where}" for t, where in _traces_on_payments(book).items() if t not in known})
-    imported = import_remittances(list(remittances), read_claims(book), known, posted_claims(previous))
+    matched = matched or match_remittances(book, remittances)
+    previous, imported = matched.previous, matched.imported
     first_row = len(previous) + 2
     claims, unmatched, plb = [], [], []
     for n, r in enumerate(imported.rows):
