@@ -504,6 +504,29 @@ def test_era_import_with_the_checks_in_another_process_says_the_same(tmp_path, c
         assert main([*args, "--json"]) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1] and len(outputs[1]["claims"]) == 3
+    # Posting too: the same rows posted either way, and a held-back patient (an error on P3's claim row) waits
+    # either way (the posting worked out beside the checks is redone holding back).
+    import shutil
+
+    import openpyxl
+
+    assert main([*args, "--write"]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Claims"]
+    ws.cell(row=5, column=next(c.column for c in ws[1] if c.value == "Insurance Paid"), value=999)
+    ws.cell(row=5, column=next(c.column for c in ws[1] if c.value == "Allowed"), value=1)  # CLM-2: paid over allowed
+    wb.save(path)
+    posted = []
+    for processes in ("1", "2"):
+        copy = tmp_path / f"copy{processes}.xlsx"
+        shutil.copy(path, copy)
+        monkeypatch.setenv(parallel_refresh.PROCESSES_ENV, processes)
+        main(["era", "post", str(copy), "--as-of", str(AS_OF), "--json"])
+        posted.append(json.loads(capsys.readouterr().out))
+    assert posted[0]["posted"] == posted[1]["posted"] and posted[0]["not_posted"] == posted[1]["not_posted"]
+    assert {p["claim_id"] for p in posted[1]["posted"]} == {"OUR-7"}  # P3's two claims wait for the error
+    assert {x["claim_id"] for x in posted[1]["not_posted"]} == {"CLM-1", "CLM-2"}
     bad = tmp_path / "bad.835"
     bad.write_text("Date,Amount\n")
     assert main(["era", "import", str(path), str(bad)]) == 2

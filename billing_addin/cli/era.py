@@ -10,7 +10,7 @@ from billing_addin.cli import console
 from billing_addin.cli.memory import gc_paused
 from billing_addin.cli.payments import checked_beside
 from billing_addin.cli.tables import Col, money, show_table, text
-from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, load, read
+from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, read
 from billing_addin.commands import era as era_commands
 from billing_addin.core.remittance import GROUPS
 from billing_addin.loader import resolve_as_of
@@ -102,8 +102,11 @@ def show_claims(result, book_name: str) -> None:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    loaded, stamp = load(args.book, args.as_of, for_write=True)
-    result = era_commands.post_era(loaded, user=audit_user(loaded))
+    book, stamp = read(args.book, for_write=True)
+    as_of = resolve_as_of(book, args.as_of)
+    with gc_paused():  # a big book's checks run in a forked process while the posting is worked out here
+        loaded, prepared = checked_beside(book, as_of, lambda: era_commands.prepare_posting(book, as_of))
+        result = era_commands.post_era(loaded, user=audit_user(loaded), prepared=prepared)
     lines = [f"claim {x['claim_id']}: {x['status']}, {x['what']}" for x in result.data.get("posted", [])]
     lines += [f"Remittance row {x['row']}: not posted: {x['reason']}" for x in result.data.get("not_posted", [])]
     return finish_posting(args, result, loaded, stamp, lines)

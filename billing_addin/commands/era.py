@@ -14,6 +14,7 @@ from billing_addin.core.claims import read_claims
 from billing_addin.core.era_posting import (
     ClaimState,
     Imported,
+    Posting,
     claim_state,
     import_remittances,
     post_rows,
@@ -174,16 +175,40 @@ def import_era(
     return result
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """`era post`'s work on a book as if no patient were held back (the command line does it while the checks
+    run in another process); post_era does it again, holding back, only when a patient it posted is held."""
+
+    rows: list[RemittanceRow]
+    claims: tuple
+    posting: Posting
+
+
+def prepare_posting(book: Book, as_of: dt.date, waiting: dict[str, str] | None = None) -> Prepared:
+    """The Remittance rows, the claims and what posting them does (waiting: Claim ID, casefolded -> why its
+    patient waits)."""
+    rows = read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))
+    claims = read_claims(book)
+    invoice_of, taken = _invoices_by_claim(book, claims)
+    pay = book.sheet(PAYMENTS.name)
+    posted_keys = {str(t).strip().casefold() for t in (pay.columns.get("Bank Transaction ID", []) if pay else []) if t}
+    terms = int(book.settings.get("Default Terms", 30) or 30)
+    return Prepared(rows, claims, post_rows(rows, claims, invoice_of, taken, posted_keys, as_of, terms, waiting))
+
+
 def post_era(
     loaded: LoadedBook | Book,
     as_of: dt.date | None = None,
     *,
     now: dt.datetime | None = None,
     user: str | None = None,
+    prepared: Prepared | None = None,
 ) -> Result:
     """Post the Remittance sheet's claim rows marked Post = Yes and not posted yet: data["posted"] (trace,
     claim_id, status, invoice, paid, patient_responsibility, what) and data["not_posted"] (row, claim_id, reason).
-    Validation runs first: an error no one patient owns posts nothing; a patient whose rows have errors waits."""
+    Validation runs first: an error no one patient owns posts nothing; a patient whose rows have errors waits.
+    prepared: prepare_posting of the same book at the same date, when the caller has it."""
     loaded = loaded_at(loaded, as_of)
     as_of, book = loaded.as_of, loaded.book
     if loaded.stop:
@@ -194,7 +219,7 @@ def post_era(
     claims_sd = book.sheet(CLAIMS.name)
     if claims_sd is None:
         return _no_claims(result, "Nothing was posted")
-    rows = read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))
+    rows = prepared.rows if prepared else read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))
     if not any(r.kind == CLAIM and r.post and r.posted is None for r in rows):
         result.details = "nothing marked Post = Yes on the Remittance sheet"
         return result
@@ -222,13 +247,11 @@ def post_era(
             )
         )
         return result
-    claims = read_claims(book)
+    claims = prepared.claims if prepared else read_claims(book)
     waiting = {c.claim_id.casefold(): held.reason(c.patient_account) for c in claims if held.holds(c.patient_account)}
-    invoice_of, taken = _invoices_by_claim(book, claims)
-    pay = book.sheet(PAYMENTS.name)
-    posted_keys = {str(t).strip().casefold() for t in (pay.columns.get("Bank Transaction ID", []) if pay else []) if t}
-    terms = int(book.settings.get("Default Terms", 30) or 30)
-    posting = post_rows(rows, claims, invoice_of, taken, posted_keys, as_of, terms, waiting)
+    if prepared is None or any(p["claim_id"].casefold() in waiting for p in prepared.posting.posted):
+        prepared = prepare_posting(book, as_of, waiting)
+    posting = prepared.posting
     appends = []
     for sheet, rows_, needed in (
         (INVOICES.name, posting.invoices, ("Invoice No", "Customer ID", "Invoice Date", "Amount")),
