@@ -138,8 +138,9 @@ def import_remittances(
         if not rem.balances:
             out.unbalanced.append(rem.trace_number)
         corrected = _corrections(rem.claims)
+        corrections = set(corrected.values())
         for k, cp in enumerate(rem.claims):
-            if k in corrected.values():
+            if k in corrections:
                 continue  # netted with the reversal before it
             claim, how, why = index.match(cp)
             row = _claim_row(rem, cp, claim, how, why, posted)
