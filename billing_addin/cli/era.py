@@ -8,7 +8,7 @@ from pathlib import Path
 
 from billing_addin.cli import console
 from billing_addin.cli.memory import gc_paused
-from billing_addin.cli.payments import checked_beside
+from billing_addin.cli.parallel_refresh import checked_beside
 from billing_addin.cli.tables import Col, money, show_table, text
 from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, read
 from billing_addin.commands import era as era_commands

@@ -29,10 +29,11 @@ from typing import TypeVar
 from billing_addin.commands import figures
 from billing_addin.commands.result import Result, stopped
 from billing_addin.core.book import Book
+from billing_addin.core.checks import run_checks
 from billing_addin.core.config import read_config
 from billing_addin.core.held_back import stopping_errors
 from billing_addin.core.sheet_checks import check_columns, check_structure
-from billing_addin.loader import check_book
+from billing_addin.loader import LoadedBook, check_book
 
 SPLIT_SHEETS = ("Customers", "Invoices", "Payments", "Adjustments")  # the sheets whose rows belong to a customer
 # Below this many rows a second process costs more than it saves. Measured with bench's books, best of 3:
@@ -205,3 +206,18 @@ def _work_in_child(work: Callable[[int], T], k: int, send) -> None:
         # Straight out: nothing of this process is wanted now, and a normal exit would free the book's
         # objects one by one and flush streams whose locks another thread may have held at the fork.
         os._exit(0)
+
+
+def checked_beside(book, as_of, work: Callable[[], T]) -> tuple[LoadedBook, T | None]:
+    """The loaded book as at `as_of`, and work() done meanwhile. A big book's checks run in a forked process
+    while this one does the work (the two take about as long); the checks' findings come back, the book stays
+    here. A small book is checked here and the work is left to the command (None)."""
+    config = read_config(book)
+    if parts_for(book) <= 1:
+        return check_book(book, as_of, config), None
+
+    def part(k: int):
+        return work() if k == 0 else tuple(run_checks(book, as_of, config))
+
+    done, findings = run_parts(part, 2)
+    return LoadedBook(book, config, as_of, findings), done

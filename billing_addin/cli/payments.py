@@ -4,23 +4,17 @@ sheet with --write) and `billing payments post BOOK` (the rows marked Post = Yes
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from billing_addin.cli import console
 from billing_addin.cli.memory import gc_paused
-from billing_addin.cli.parallel_refresh import parts_for, run_parts
+from billing_addin.cli.parallel_refresh import checked_beside
 from billing_addin.cli.tables import Col, money, show_table, text
 from billing_addin.cli.workbook_files import audit_user, finish, finish_posting, load, read
 from billing_addin.commands import payments as payment_commands
-from billing_addin.core.checks import run_checks
-from billing_addin.core.config import read_config
 from billing_addin.core.ledger import Ledger, build_ledger
 from billing_addin.core.schema import IMPORT_PROFILES
-from billing_addin.loader import LoadedBook, check_book, resolve_as_of
-
-T = TypeVar("T")
+from billing_addin.loader import LoadedBook, resolve_as_of
 
 
 def register(sub) -> None:
@@ -79,21 +73,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 def checked_beside_ledger(book, as_of) -> tuple[LoadedBook, Ledger | None]:
     """The loaded book and its ledger as at `as_of` (the ledger None for a small book: the command builds it)."""
     return checked_beside(book, as_of, lambda: build_ledger(book, as_of))
-
-
-def checked_beside(book, as_of, work: Callable[[], T]) -> tuple[LoadedBook, T | None]:
-    """The loaded book as at `as_of`, and work() done meanwhile. A big book's checks run in a forked process
-    while this one does the work (the two take about as long); the checks' findings come back, the book stays
-    here. A small book is checked here and the work is left to the command (None)."""
-    config = read_config(book)
-    if parts_for(book) <= 1:
-        return check_book(book, as_of, config), None
-
-    def part(k: int):
-        return work() if k == 0 else tuple(run_checks(book, as_of, config))
-
-    done, findings = run_parts(part, 2)
-    return LoadedBook(book, config, as_of, findings), done
 
 
 def show_lines(result, sources: list[str]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from billing_addin.commands.records import money
 from billing_addin.commands.result import Result, append_target, audit_sheet, loaded_at, rows_read, stopped
 from billing_addin.core.book import Book
-from billing_addin.core.claims import read_claims
+from billing_addin.core.claims import claim_invoices, read_claims
 from billing_addin.core.era_posting import (
     ClaimState,
     Imported,
@@ -190,7 +190,7 @@ def prepare_posting(book: Book, as_of: dt.date, waiting: dict[str, str] | None =
     patient waits)."""
     rows = read_remittance_rows(book.owned_rows.get(REMITTANCE_SHEET, []))
     claims = read_claims(book)
-    invoice_of, taken = _invoices_by_claim(book, claims)
+    invoice_of, taken = claim_invoices(book, claims), _invoice_numbers(book)
     pay = book.sheet(PAYMENTS.name)
     posted_keys = {str(t).strip().casefold() for t in (pay.columns.get("Bank Transaction ID", []) if pay else []) if t}
     terms = int(book.settings.get("Default Terms", 30) or 30)
@@ -336,23 +336,10 @@ def _by_header(headers: dict[str, str], row: dict) -> dict:
     return out
 
 
-def _invoices_by_claim(book: Book, claims) -> tuple[dict[str, str], set[str]]:
-    """Claim ID (casefolded) -> its invoice (Invoices' Claim ID column; else an invoice numbered as the claim),
-    and every Invoice No in use (casefolded)."""
+def _invoice_numbers(book: Book) -> set[str]:
+    """Every Invoice No in use, casefolded (a claim's new invoice takes one that is free)."""
     sd = book.sheet(INVOICES.name)
-    if sd is None:
-        return {}, set()
-    numbers = sd.columns.get("Invoice No", [])
-    taken = {str(n).casefold() for n in numbers if n}
-    out: dict[str, str] = {}
-    for no, cid in zip(numbers, sd.columns.get("Claim ID") or [None] * len(numbers)):
-        if no and cid:
-            out.setdefault(str(cid).casefold(), no)
-    for c in claims:
-        key = c.claim_id.casefold()
-        if key not in out and key in taken:
-            out[key] = next(n for n in numbers if n and str(n).casefold() == key)
-    return out, taken
+    return {str(n).casefold() for n in (sd.columns.get("Invoice No", []) if sd else []) if n}
 
 
 def _traces_on_payments(book: Book) -> dict[str, str]:

@@ -30,7 +30,7 @@ from billing_addin.core.claim_letters import (
     payer_references,
     select_claims,
 )
-from billing_addin.core.claims import denial_meanings
+from billing_addin.core.claims import denial_meanings, insurance_holds
 from billing_addin.core.dunning import INSURANCE_PENDING, DunningLevel, plan_dunning
 from billing_addin.core.findings import ERROR, WARNING, Finding, sort_findings
 from billing_addin.core.held_back import held_back_warning, paid_since, split_held
@@ -415,7 +415,7 @@ def select_letters(
             ids = sorted(
                 {*ids, *(i.customer_id for i in ledger.invoices.values() if chosen(i.customer_id))}, key=str.casefold
             )
-        insurance = {k: why for k, (code, why) in plans_as_of(book, ledger).holds.items() if code == INSURANCE_PENDING}
+        insurance = {k: why for k, (_, why) in insurance_holds(book, INSURANCE_PENDING).items()}
         for cid in ids:
             with_insurer = _all_with_insurer(ledger, cid, insurance) if insurance and wanted is None else None
             if with_insurer:  # a patient is not sent a statement for what the insurer has not settled
